@@ -1,0 +1,182 @@
+import { validate as isValidCron } from 'node-cron';
+import { z } from 'zod';
+import { parseDurationSeconds } from './duration.js';
+
+/**
+ * Zod schemas that turn one raw string (an env var, a file's content or a flag's value) into a
+ * typed setting. Every message says what was expected and never repeats the input, because the
+ * same schemas read secrets.
+ */
+
+/** A schema from the raw text of one setting to its value. */
+export type ValueSchema<T> = z.ZodType<T, string>;
+
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
+  true: true,
+  '1': true,
+  yes: true,
+  false: false,
+  '0': false,
+  no: false,
+};
+
+/** Fails the parse with `message`; for use inside transforms. */
+function fail(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+}
+
+export const booleanValue: ValueSchema<boolean> = z.string().transform((raw, ctx) => {
+  return BOOLEAN_WORDS[raw.trim().toLowerCase()] ?? fail(ctx, 'expected true, false, 1, 0, yes or no');
+});
+
+export function nonEmptyText(what = 'a value'): ValueSchema<string> {
+  return z
+    .string()
+    .trim()
+    .min(1, { error: `expected ${what}` });
+}
+
+/** Secrets keep their inner whitespace and are only checked for being non-empty. */
+export const secretText: ValueSchema<string> = z.string().refine((raw) => raw.trim() !== '', {
+  error: 'expected a non-empty value',
+});
+
+export function integerInRange(min: number, max: number): ValueSchema<number> {
+  const message = `expected a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error: message })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { error: message }).max(max, { error: message }));
+}
+
+interface DurationRules {
+  /** Smallest accepted duration in seconds. */
+  readonly min: number;
+  /** Require a whole number of seconds (for APIs that take integer seconds). */
+  readonly wholeSeconds: boolean;
+}
+
+export function durationSeconds(rules: DurationRules): ValueSchema<number> {
+  return z.string().transform((raw, ctx) => {
+    const seconds = parseDurationSeconds(raw);
+    if (seconds === undefined)
+      return fail(ctx, 'expected seconds (e.g. 30) or a Go duration (e.g. 30s, 5m, 1h30m)');
+    if (rules.wholeSeconds && !Number.isInteger(seconds))
+      return fail(ctx, 'expected a whole number of seconds');
+    if (seconds < rules.min)
+      return fail(ctx, `expected at least ${rules.min} second${rules.min === 1 ? '' : 's'}`);
+    return seconds;
+  });
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  choices: T,
+  synonyms: Readonly<Record<string, T[number]>> = {},
+): ValueSchema<T[number]> {
+  const message = `expected one of ${choices.join(', ')}`;
+  return z
+    .string()
+    .trim()
+    .toLowerCase()
+    .transform((word) => synonyms[word] ?? word)
+    .pipe(z.enum(choices, { error: message }));
+}
+
+/** Splits a list written with commas and/or whitespace, dropping empty entries. */
+export function splitList(raw: string, separators: RegExp = /[\s,]+/): string[] {
+  return raw.split(separators).filter((entry) => entry !== '');
+}
+
+/** Container names; Docker reports names with a leading slash, which users often copy. */
+export const containerNameList: ValueSchema<string[]> = z
+  .string()
+  .transform((raw) => splitList(raw).map((name) => name.replace(/^\/+/, '')))
+  .pipe(z.array(z.string().min(1, { error: 'expected container names, not bare slashes' })));
+
+const HOST_LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
+const HOST_AND_PORT = new RegExp(
+  `^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`,
+);
+
+function isHostAndPort(entry: string): boolean {
+  const match = HOST_AND_PORT.exec(entry);
+  if (match === null) return false;
+  const port = match[1];
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+}
+
+export const registryHostList: ValueSchema<string[]> = z.string().transform((raw, ctx) => {
+  const entries = splitList(raw.toLowerCase());
+  const bad = entries.filter((entry) => !isHostAndPort(entry));
+  // Registry host names are not secret, so naming the bad entries is the most useful message.
+  if (bad.length > 0) return fail(ctx, `expected host[:port] entries; not valid: ${bad.join(', ')}`);
+  return entries;
+});
+
+export const cronExpression: ValueSchema<string> = z.string().transform((raw, ctx) => {
+  const fields = splitList(raw, /\s+/);
+  if (fields.length !== 5 && fields.length !== 6) {
+    return fail(
+      ctx,
+      `expected a cron expression with 5 fields, or 6 with seconds first; got ${fields.length}`,
+    );
+  }
+  const expression = fields.join(' ');
+  if (!isValidCron(expression)) return fail(ctx, 'expected a valid cron expression, e.g. "0 0 4 * * *"');
+  return expression;
+});
+
+export const dockerHost: ValueSchema<string> = z.string().transform((raw, ctx) => {
+  const text = raw.trim();
+  const expected = 'expected unix:///path/to/docker.sock or tcp://host:port';
+  if (text.startsWith('unix://')) {
+    return /^unix:\/\/\/\S+$/.test(text) ? text : fail(ctx, expected);
+  }
+  if (!text.startsWith('tcp://') || !URL.canParse(text)) return fail(ctx, expected);
+  const url = new URL(text);
+  const bare = url.hostname !== '' && url.username === '' && url.search === '' && url.hash === '';
+  return bare && (url.pathname === '' || url.pathname === '/') ? text : fail(ctx, expected);
+});
+
+export const NOTIFICATION_SCHEMES = [
+  'slack',
+  'smtp',
+  'discord',
+  'teams',
+  'gotify',
+  'ntfy',
+  'pushover',
+  'telegram',
+  'generic',
+  'generic+https',
+  'generic+http',
+] as const;
+
+const SCHEME_SET: ReadonlySet<string> = new Set(NOTIFICATION_SCHEMES);
+
+/**
+ * Notification URLs, separated by whitespace. They embed tokens, so a bad entry is named by its
+ * position, never by its text.
+ */
+export const notificationUrlList: ValueSchema<string[]> = z.string().transform((raw, ctx) => {
+  const entries = splitList(raw, /\s+/);
+  entries.forEach((entry, index) => {
+    const position = `URL ${index + 1} of ${entries.length}`;
+    if (!URL.canParse(entry)) {
+      ctx.addIssue({ code: 'custom', message: `${position} is not a valid URL` });
+      return;
+    }
+    // Not even the scheme is echoed: a pasted bare token such as `xoxb-1-2:abc` parses as one.
+    const scheme = new URL(entry).protocol.replace(/:$/, '');
+    if (!SCHEME_SET.has(scheme)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${position} has an unsupported scheme; expected one of ${NOTIFICATION_SCHEMES.join(', ')}`,
+      });
+    }
+  });
+  return entries;
+});

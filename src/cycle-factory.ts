@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from './config/index.js';
+import type { ContainerRuntime, ImageStore } from './docker/container-runtime.js';
+import type { DockerClient } from './docker/docker-client.js';
+import type { CycleReport } from './domain/report.js';
+import type { Logger } from './logging/logger.js';
+import type { CredentialProvider, RegistryClient } from './registry/index.js';
+import { runCycle } from './update/cycle.js';
+import type { CrashPoint } from './update/faults.js';
+import { runHook } from './update/hooks.js';
+import type { SwapJournal } from './update/journal.js';
+import { pullAuthFrom } from './update/pull-auth.js';
+import { applyUpdates } from './update/updater.js';
+
+export interface CycleAdapters {
+  readonly docker: DockerClient;
+  readonly runtime: ContainerRuntime & ImageStore;
+  readonly registry: RegistryClient;
+  readonly credentials: CredentialProvider;
+  readonly journal: SwapJournal;
+  readonly logger: Logger;
+  readonly crashAt: CrashPoint;
+  readonly ownContainerId: string | undefined;
+  readonly apiVersion: string;
+}
+
+/** Builds the function that runs one cycle with everything the configuration asks for. */
+export function createCycle(config: Config, adapters: CycleAdapters): () => Promise<CycleReport> {
+  const { docker, runtime, registry, logger } = adapters;
+  const now = (): Date => new Date();
+  const update = config.monitorOnly
+    ? undefined
+    : (checked: Parameters<typeof applyUpdates>[0]) =>
+        applyUpdates(checked, {
+          runtime,
+          images: runtime,
+          journal: adapters.journal,
+          logger,
+          crashAt: adapters.crashAt,
+          now,
+          suffix: () => randomBytes(4).toString('hex'),
+          credentialsFor: pullAuthFrom(adapters.credentials),
+          apiVersion: adapters.apiVersion,
+          verify: {
+            settleMs: config.settleSeconds * 1000,
+            healthTimeoutMs: config.healthTimeoutSeconds * 1000,
+            sleep: (ms) => sleep(ms),
+            now: () => Date.now(),
+          },
+          options: {
+            cleanup: config.cleanup,
+            noPull: config.noPull,
+            noRestart: config.noRestart,
+            reviveStopped: config.reviveStopped,
+            stopTimeoutSeconds: config.stopTimeoutSeconds,
+            lifecycleHooks: config.lifecycleHooks,
+          },
+        });
+  const aroundCheck = config.lifecycleHooks
+    ? async (
+        phase: 'pre-check' | 'post-check',
+        candidates: readonly {
+          container: { id: string; name: string; state: string; labels: Readonly<Record<string, string>> };
+        }[],
+      ) => {
+        for (const { container } of candidates) {
+          if (container.state === 'running') await runHook(runtime, container, phase, logger);
+        }
+      }
+    : undefined;
+
+  return () =>
+    runCycle({
+      docker,
+      registry,
+      logger,
+      now,
+      registryConcurrency: config.registryConcurrency,
+      selection: {
+        containerNames: config.containerNames,
+        disableContainers: config.disableContainers,
+        labelEnable: config.labelEnable,
+        scope: config.scope,
+        includeStopped: config.includeStopped,
+        includeRestarting: config.includeRestarting,
+        monitorOnly: config.monitorOnly,
+        ownContainerId: adapters.ownContainerId,
+      },
+      ...(update === undefined ? {} : { update }),
+      ...(aroundCheck === undefined ? {} : { aroundCheck }),
+    });
+}

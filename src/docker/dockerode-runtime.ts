@@ -1,0 +1,227 @@
+import type Docker from 'dockerode';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type {
+  ContainerRuntime,
+  ExecResult,
+  ImageStore,
+  RegistryAuthConfig,
+  RuntimeState,
+} from './container-runtime.js';
+import { DockerError, engineStatus, wrapDockerError } from './docker-error.js';
+import { demultiplex } from './log-stream.js';
+
+const stateSchema = z.object({
+  Name: z.string(),
+  State: z.object({
+    Status: z.string(),
+    Running: z.boolean(),
+    ExitCode: z.number(),
+    Health: z
+      .object({
+        Status: z.string(),
+        Log: z
+          .array(z.object({ Output: z.string().optional() }))
+          .nullish()
+          .transform((log) => log ?? []),
+      })
+      .nullish(),
+  }),
+  RestartCount: z.number().optional(),
+});
+
+const HEALTH_STATES = new Set(['starting', 'healthy', 'unhealthy']);
+
+const MISSING: RuntimeState = {
+  exists: false,
+  name: '',
+  running: false,
+  status: 'missing',
+  exitCode: 0,
+  health: 'none',
+  lastHealthOutput: undefined,
+  restartCount: 0,
+};
+
+async function call<T>(
+  operation: string,
+  run: () => Promise<T>,
+  tolerate: readonly number[] = [],
+): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    const status = engineStatus(error);
+    if (status !== undefined && tolerate.includes(status)) return undefined;
+    throw wrapDockerError(operation, error);
+  }
+}
+
+/** The dockerode adapter of the engine-changing ports. */
+export class DockerodeRuntime implements ContainerRuntime, ImageStore {
+  constructor(private readonly docker: Docker) {}
+
+  async inspectContainer(idOrName: string): Promise<unknown> {
+    return call(`inspect container ${idOrName}`, () => this.docker.getContainer(idOrName).inspect(), [404]);
+  }
+
+  async state(idOrName: string): Promise<RuntimeState> {
+    const raw = await this.inspectContainer(idOrName);
+    if (raw === undefined) return MISSING;
+    const parsed = stateSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new DockerError('BAD_RESPONSE', `unexpected inspect answer for container ${idOrName}`);
+    }
+    const { State, Name, RestartCount } = parsed.data;
+    const health = State.Health?.Status;
+    const log = State.Health?.Log ?? [];
+    return {
+      exists: true,
+      name: Name.replace(/^\//, ''),
+      running: State.Running,
+      status: State.Status,
+      exitCode: State.ExitCode,
+      health: health !== undefined && HEALTH_STATES.has(health) ? (health as RuntimeState['health']) : 'none',
+      lastHealthOutput: log.at(-1)?.Output?.trim(),
+      restartCount: RestartCount ?? 0,
+    };
+  }
+
+  async createContainer(name: string, body: Readonly<Record<string, unknown>>): Promise<string> {
+    const created = await call(`create container ${name}`, () =>
+      // Without _query/_body docker-modem would also copy the whole body into the URL.
+      this.docker.createContainer({
+        _query: { name },
+        _body: body,
+      } as unknown as Docker.ContainerCreateOptions),
+    );
+    if (created === undefined) throw new DockerError('BAD_RESPONSE', `creating ${name} returned nothing`);
+    return created.id;
+  }
+
+  async connectNetwork(
+    network: string,
+    containerId: string,
+    endpointConfig: Readonly<Record<string, unknown>>,
+  ): Promise<void> {
+    await call(`connect container ${containerId} to network ${network}`, () =>
+      this.docker.getNetwork(network).connect({ Container: containerId, EndpointConfig: endpointConfig }),
+    );
+  }
+
+  async startContainer(id: string): Promise<void> {
+    // 304: already running, which is what was asked for.
+    await call(`start container ${id}`, () => this.docker.getContainer(id).start(), [304]);
+  }
+
+  async stopContainer(
+    id: string,
+    options: { signal: string | undefined; timeoutSeconds: number },
+  ): Promise<void> {
+    const container = this.docker.getContainer(id);
+    if (options.signal === undefined) {
+      await call(`stop container ${id}`, () => container.stop({ t: options.timeoutSeconds }), [304, 404]);
+      return;
+    }
+    // Engines before API 1.42 cannot take a signal on stop: send it, wait, then kill.
+    const sent = await call(
+      `send ${options.signal} to container ${id}`,
+      () => container.kill({ signal: options.signal }).then(() => true),
+      [404, 409],
+    );
+    if (sent === undefined) return;
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    while (Date.now() < deadline) {
+      if (!(await this.state(id)).running) return;
+      await sleep(100);
+    }
+    await call(`kill container ${id}`, () => container.kill({ signal: 'SIGKILL' }), [404, 409]);
+    await call(`wait for container ${id}`, () => container.wait({ condition: 'not-running' }), [404]);
+  }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    await call(`rename container ${id} to ${name}`, () => this.docker.getContainer(id).rename({ name }));
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await call(
+      `remove container ${id}`,
+      () => this.docker.getContainer(id).remove({ force: true, v: false }),
+      [404],
+    );
+  }
+
+  async logsTail(id: string, lines: number): Promise<string> {
+    const raw = await call(
+      `read logs of container ${id}`,
+      () => this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
+      [404],
+    );
+    return raw === undefined ? '' : demultiplex(Buffer.from(raw));
+  }
+
+  async exec(id: string, command: string, timeoutMs: number): Promise<ExecResult> {
+    const container = this.docker.getContainer(id);
+    const exec = await call(`run a command in container ${id}`, () =>
+      container.exec({ Cmd: ['sh', '-c', command], AttachStdout: true, AttachStderr: true }),
+    );
+    if (exec === undefined) throw new DockerError('BAD_RESPONSE', `no exec instance for container ${id}`);
+    const stream = await call(`start a command in container ${id}`, () =>
+      exec.start({ hijack: true, stdin: false }),
+    );
+    if (stream === undefined) throw new DockerError('BAD_RESPONSE', `no exec stream for container ${id}`);
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const finished = new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    const timedOut = sleep(timeoutMs).then(() => 'timeout' as const);
+    if ((await Promise.race([finished.then(() => 'done' as const), timedOut])) === 'timeout') {
+      stream.destroy();
+      return {
+        exitCode: 124,
+        output: `${demultiplex(Buffer.concat(chunks))}\n(timed out after ${timeoutMs} ms)`,
+      };
+    }
+    const inspected = await call(`inspect a command in container ${id}`, () => exec.inspect());
+    return { exitCode: inspected?.ExitCode ?? -1, output: demultiplex(Buffer.concat(chunks)) };
+  }
+
+  async pullImage(reference: string, auth: RegistryAuthConfig | undefined): Promise<string> {
+    const stream = await call(`pull ${reference}`, () =>
+      this.docker.pull(reference, auth === undefined ? {} : { authconfig: auth }),
+    );
+    if (stream === undefined) throw new DockerError('BAD_RESPONSE', `pulling ${reference} returned nothing`);
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
+        const failed = events.find((event) => typeof event.error === 'string');
+        if (error !== null) reject(wrapDockerError(`pull ${reference}`, error));
+        else if (failed?.error !== undefined)
+          reject(new DockerError('API_ERROR', `pulling ${reference} failed: ${failed.error}`));
+        else resolve();
+      });
+    });
+    const image = await call(`inspect image ${reference}`, () => this.docker.getImage(reference).inspect());
+    if (image === undefined)
+      throw new DockerError('BAD_RESPONSE', `${reference} is missing right after its pull`);
+    return image.Id;
+  }
+
+  async inspectImageRaw(id: string): Promise<unknown> {
+    return call(`inspect image ${id}`, () => this.docker.getImage(id).inspect(), [404]);
+  }
+
+  async removeImage(id: string): Promise<'removed' | 'in-use' | 'missing'> {
+    try {
+      await this.docker.getImage(id).remove({ noprune: false });
+      return 'removed';
+    } catch (error) {
+      const status = engineStatus(error);
+      if (status === 404) return 'missing';
+      if (status === 409) return 'in-use';
+      throw wrapDockerError(`remove image ${id}`, error);
+    }
+  }
+}

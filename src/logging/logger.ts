@@ -1,0 +1,50 @@
+import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
+import type { Writable } from 'node:stream';
+
+export type Logger = PinoLogger;
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+export interface LoggerSettings {
+  readonly level: string;
+  readonly format: LogFormat;
+  /** Where logs go; stderr by default so stdout stays free for `--report json`. */
+  readonly destination?: Writable & { isTTY?: boolean | undefined };
+}
+
+/**
+ * Any field with one of these names is replaced before a line is written, wherever it sits in
+ * the logged object, so a credential that reaches a log call by accident is still not printed.
+ */
+const SECRET_KEYS = [
+  'password',
+  'pass',
+  'secret',
+  'token',
+  'accessToken',
+  'identityToken',
+  'authorization',
+  'auth',
+  'repoPass',
+  'httpApiToken',
+  'notificationUrls',
+  'url',
+];
+
+export const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+
+export function createLogger(settings: LoggerSettings): Logger {
+  const destination = settings.destination ?? process.stderr;
+  const options: LoggerOptions = {
+    level: settings.level,
+    base: { app: 'refit' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  const usePretty =
+    settings.format === 'pretty' || (settings.format === 'auto' && destination.isTTY === true);
+  if (usePretty) {
+    return pino(options, pretty({ destination, colorize: destination.isTTY === true, sync: true }));
+  }
+  return pino(options, destination);
+}

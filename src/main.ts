@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { formatProblems, loadConfig, redactedConfig, type Config } from './config/index.js';
+import { DockerodeClient } from './docker/dockerode-client.js';
+import { detectOwnContainerId } from './docker/own-container.js';
+import { cycleFailed, type CycleReport } from './domain/report.js';
+import { describeError } from './errors.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { createCycle } from './cycle-factory.js';
+import { createCredentialProvider, createRegistryClient } from './registry/index.js';
+import { Scheduler, type Trigger } from './scheduler/scheduler.js';
+import { crashPointsFromEnv } from './update/faults.js';
+import { SwapJournal } from './update/journal.js';
+import { recoverInterruptedSwaps } from './update/recovery.js';
+
+export interface MainIo {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: Writable;
+  readonly stderr: Writable & { isTTY?: boolean | undefined };
+  /** Where SIGTERM/SIGINT arrive; the process in production. */
+  readonly signals: Pick<NodeJS.EventEmitter, 'once' | 'off'>;
+}
+
+/** Exit codes: 0 fine, 1 a cycle or a container failed, 2 the configuration is invalid. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_INVALID_CONFIG = 2;
+
+function packageVersion(): string {
+  const raw = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(raw) as { version: string }).version;
+}
+
+function triggerOf(config: Config): Trigger {
+  return config.schedule === undefined
+    ? { kind: 'interval', seconds: config.pollIntervalSeconds }
+    : { kind: 'cron', expression: config.schedule };
+}
+
+/** The composition root: configuration → logger → adapters → one cycle or the scheduler. */
+export async function main(io: MainIo): Promise<number> {
+  const loaded = loadConfig({ argv: io.argv, env: io.env });
+  switch (loaded.kind) {
+    case 'help':
+      io.stdout.write(loaded.text);
+      return EXIT_OK;
+    case 'version':
+      io.stdout.write(`refit ${packageVersion()}\n`);
+      return EXIT_OK;
+    case 'invalid':
+      io.stderr.write(formatProblems(loaded.problems));
+      return EXIT_INVALID_CONFIG;
+    case 'config':
+      break;
+  }
+  const { config } = loaded;
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: io.stderr });
+  for (const warning of loaded.warnings) logger.warn(warning);
+  logger.info({ version: packageVersion(), config: redactedConfig(config) }, 'refit starting');
+
+  let docker: DockerodeClient;
+  try {
+    docker = await DockerodeClient.connect({
+      dockerHost: config.dockerHost,
+      tlsVerify: config.dockerTlsVerify,
+      certPath: config.dockerCertPath,
+    });
+  } catch (error) {
+    logger.error(
+      { dockerHost: config.dockerHost, err: describeError(error) },
+      'cannot connect to the Docker engine',
+    );
+    return EXIT_FAILED;
+  }
+  logger.info(
+    { dockerHost: config.dockerHost, apiVersion: docker.apiVersion },
+    'connected to the Docker engine',
+  );
+
+  const credentials = createCredentialProvider({
+    repoUser: config.repoUser,
+    repoPass: config.repoPass,
+    dockerConfigDir: config.dockerConfigDir,
+    env: io.env,
+  });
+  const registry = createRegistryClient({
+    credentials,
+    insecureRegistries: config.insecureRegistries,
+    timeoutMs: config.registryTimeoutSeconds * 1000,
+    logger: logger.child({ component: 'registry' }),
+  });
+  const runtime = docker.runtime();
+  const journal = new SwapJournal(config.stateDir);
+  // A swap a crash interrupted is finished or undone before anything else touches containers.
+  await recoverInterruptedSwaps(journal, runtime, logger).catch((error: unknown) => {
+    logger.error({ stateDir: config.stateDir, err: describeError(error) }, 'cannot read the swap journal');
+  });
+
+  const cycle = createCycle(config, {
+    docker,
+    runtime,
+    registry,
+    credentials,
+    journal,
+    logger,
+    crashAt: crashPointsFromEnv(io.env),
+    ownContainerId: detectOwnContainerId(),
+    apiVersion: docker.apiVersion,
+  });
+  const publish = (report: CycleReport): void => {
+    if (config.report === 'json') io.stdout.write(`${JSON.stringify(report)}\n`);
+  };
+
+  try {
+    if (config.runOnce) return await runOnce(cycle, publish, logger);
+    await runScheduled(config, io, logger, async () => {
+      publish(await cycle());
+    });
+    return EXIT_OK;
+  } finally {
+    await registry.close();
+  }
+}
+
+async function runOnce(
+  cycle: () => Promise<CycleReport>,
+  publish: (report: CycleReport) => void,
+  logger: Logger,
+): Promise<number> {
+  try {
+    const report = await cycle();
+    publish(report);
+    return cycleFailed(report) ? EXIT_FAILED : EXIT_OK;
+  } catch (error) {
+    logger.error({ err: describeError(error) }, 'cycle failed');
+    return EXIT_FAILED;
+  }
+}
+
+/** Runs until SIGTERM or SIGINT, then lets a running cycle finish before returning. */
+async function runScheduled(
+  config: Config,
+  io: MainIo,
+  logger: Logger,
+  cycle: () => Promise<void>,
+): Promise<void> {
+  const scheduler = new Scheduler({ trigger: triggerOf(config), cycle: () => cycle(), logger });
+  scheduler.start();
+  const signal = await new Promise<string>((resolve) => {
+    const onTerm = (): void => {
+      io.signals.off('SIGINT', onInt);
+      resolve('SIGTERM');
+    };
+    const onInt = (): void => {
+      io.signals.off('SIGTERM', onTerm);
+      resolve('SIGINT');
+    };
+    io.signals.once('SIGTERM', onTerm);
+    io.signals.once('SIGINT', onInt);
+  });
+  logger.info({ signal, cycleRunning: scheduler.busy }, 'stopping');
+  await scheduler.stop();
+  logger.info('stopped');
+}

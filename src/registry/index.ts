@@ -1,0 +1,27 @@
+/** The registry side of refit: the RegistryClient port, its undici adapter and credentials. */
+export type { ManifestDigest, RegistryClient } from './registry-client.js';
+export {
+  createRegistryClient,
+  type ClosableRegistryClient,
+  type RegistryClientOptions,
+} from './undici-registry-client.js';
+export { RegistryError, type RegistryErrorCode, type RegistryTarget } from './registry-error.js';
+export type { RegistryLogger, RegistryRequestEvent, RegistryRequestKind } from './registry-http.js';
+export {
+  CredentialError,
+  createCredentialChain,
+  createStaticCredentialProvider,
+  DOCKER_HUB_SERVER_ADDRESS,
+  normaliseServerAddress,
+  type CredentialProvider,
+  type Credentials,
+} from './credentials.js';
+export { createCredentialProvider, type CredentialProviderSettings } from './credential-provider.js';
+export {
+  createDockerConfigCredentialProvider,
+  defaultDockerConfigDir,
+  type DockerConfigCredentialOptions,
+} from './docker-config-credentials.js';
+export { createCredentialHelperRunner, type CredentialHelperRunner } from './credential-helper.js';
+export { encodeRegistryAuth } from './x-registry-auth.js';
+export { parseWwwAuthenticate, WwwAuthenticateError, type AuthChallenge } from './www-authenticate.js';

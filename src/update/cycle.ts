@@ -1,0 +1,70 @@
+import type { DockerClient } from '../docker/docker-client.js';
+import { buildCycleReport, type ContainerReport, type CycleReport } from '../domain/report.js';
+import type { Logger } from '../logging/logger.js';
+import type { RegistryClient } from '../registry/registry-client.js';
+import { checkContainers, type CheckedContainer } from './check.js';
+import { selectContainers, type Candidate, type SelectionOptions } from './select.js';
+
+export interface CycleDependencies {
+  readonly docker: DockerClient;
+  readonly registry: RegistryClient;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly selection: SelectionOptions;
+  readonly registryConcurrency: number;
+  readonly signal?: AbortSignal;
+  /** The update engine; without it (detection only) stale containers stay reported as stale. */
+  readonly update?: (checked: readonly CheckedContainer[]) => Promise<ContainerReport[]>;
+  /** Lifecycle hooks around the check of each running candidate (pre-check, post-check). */
+  readonly aroundCheck?: (
+    phase: 'pre-check' | 'post-check',
+    candidates: readonly Candidate[],
+  ) => Promise<void>;
+}
+
+/**
+ * One pass of discover → select → check → report. A failure for one container lands in the
+ * report; only an unreachable engine (nothing can be discovered) makes the cycle itself fail.
+ */
+export async function runCycle(deps: CycleDependencies): Promise<CycleReport> {
+  const started = deps.now();
+  const containers = await deps.docker.listContainers();
+  const selection = selectContainers(containers, deps.selection);
+  for (const { container, why } of selection.ignored) {
+    deps.logger.debug({ container: container.name, why }, 'container not watched');
+  }
+  const rejected: ContainerReport[] = selection.rejected.map(({ container, reason }) => {
+    deps.logger.warn({ container: container.name, reason }, 'container skipped');
+    return {
+      id: container.id,
+      name: container.name,
+      image: container.imageReference,
+      status: 'skipped',
+      reason,
+      monitorOnly: deps.selection.monitorOnly,
+    };
+  });
+
+  await deps.aroundCheck?.('pre-check', selection.candidates);
+  const checked = await checkContainers(selection.candidates, {
+    docker: deps.docker,
+    registry: deps.registry,
+    logger: deps.logger,
+    concurrency: deps.registryConcurrency,
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+  });
+  for (const { report } of checked) {
+    if (report.status === 'stale' || report.status === 'failed') {
+      deps.logger.info(
+        { container: report.name, image: report.image, reason: report.reason },
+        `container ${report.status}`,
+      );
+    }
+  }
+
+  const outcomes = deps.update === undefined ? checked.map((c) => c.report) : await deps.update(checked);
+  await deps.aroundCheck?.('post-check', selection.candidates);
+  const report = buildCycleReport(started, deps.now(), [...outcomes, ...rejected]);
+  deps.logger.info({ counts: report.counts, durationMs: report.durationMs }, 'cycle finished');
+  return report;
+}

@@ -1,0 +1,76 @@
+import type { ContainerRuntime } from '../docker/container-runtime.js';
+import { describeError, RefitError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import type { SwapJournal, SwapRecord } from './journal.js';
+
+/**
+ * Puts the old container back as it was: the new one (by ID, or by its temporary name when
+ * the crash came before its ID was recorded) is removed, the old one gets its name back and
+ * runs again if it ran before. Every step tolerates having been done already, so recovery can
+ * repeat it after a crash at any point.
+ */
+export async function rollbackSwap(
+  record: SwapRecord,
+  runtime: ContainerRuntime,
+  log: Logger,
+): Promise<void> {
+  if (record.newId !== undefined) await runtime.removeContainer(record.newId);
+  const strayTemp = await runtime.state(record.tempName);
+  if (strayTemp.exists) await runtime.removeContainer(record.tempName);
+
+  const old = await runtime.state(record.oldId);
+  if (!old.exists) {
+    throw new RefitError(
+      'OLD_CONTAINER_MISSING',
+      `container ${record.name} (${record.oldId.slice(0, 12)}) is gone; nothing to restore`,
+    );
+  }
+  if (old.name !== record.name) {
+    // A leftover new container may still hold the name if its ID was never recorded.
+    const holder = await runtime.state(record.name);
+    if (holder.exists) await runtime.removeContainer(record.name);
+    await runtime.renameContainer(record.oldId, record.name);
+  }
+  if (record.oldWasRunning && !old.running) await runtime.startContainer(record.oldId);
+  log.info({ container: record.name, oldId: record.oldId }, 'old container restored');
+}
+
+/** Completes a swap whose new container was verified: only the old container's removal was left. */
+export async function finishSwap(record: SwapRecord, runtime: ContainerRuntime, log: Logger): Promise<void> {
+  await runtime.removeContainer(record.oldId);
+  if (record.newId !== undefined) {
+    const fresh = await runtime.state(record.newId);
+    if (fresh.exists && fresh.name !== record.name) await runtime.renameContainer(record.newId, record.name);
+    if (fresh.exists && record.oldWasRunning && !fresh.running) await runtime.startContainer(record.newId);
+  }
+  log.info({ container: record.name, newId: record.newId }, 'interrupted swap finished');
+}
+
+/**
+ * Run at start-up, before the first cycle: every swap a crash interrupted is finished when
+ * its new container had been verified, and reverted otherwise.
+ */
+export async function recoverInterruptedSwaps(
+  journal: SwapJournal,
+  runtime: ContainerRuntime,
+  logger: Logger,
+): Promise<number> {
+  const { records, unreadable } = await journal.pending();
+  for (const path of unreadable)
+    logger.error({ path }, 'unreadable swap journal entry left in place; check that container by hand');
+  for (const record of records) {
+    const log = logger.child({ container: record.name, phase: record.phase });
+    log.warn('recovering an interrupted swap');
+    try {
+      if (record.phase === 'remove-old') await finishSwap(record, runtime, log);
+      else await rollbackSwap(record, runtime, log);
+      await journal.complete(record.oldId);
+    } catch (error) {
+      log.error(
+        { err: describeError(error) },
+        'could not recover the interrupted swap; it stays in the journal',
+      );
+    }
+  }
+  return records.length;
+}

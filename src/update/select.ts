@@ -1,0 +1,112 @@
+import type { ContainerSnapshot, ContainerState } from '../domain/container.js';
+import { hasSelfLabel, LABELS, readBooleanLabel, readStringLabel } from '../domain/labels.js';
+
+export interface SelectionOptions {
+  /** Positional names: when non-empty, only these containers are watched. */
+  readonly containerNames: readonly string[];
+  readonly disableContainers: readonly string[];
+  readonly labelEnable: boolean;
+  /** `undefined`: every container; `none`: only unscoped ones; otherwise that scope only. */
+  readonly scope: string | undefined;
+  readonly includeStopped: boolean;
+  readonly includeRestarting: boolean;
+  readonly monitorOnly: boolean;
+  /** The ID of the container refit runs in, when it runs in one. */
+  readonly ownContainerId: string | undefined;
+}
+
+/** A container the cycle will check. */
+export interface Candidate {
+  readonly container: ContainerSnapshot;
+  readonly monitorOnly: boolean;
+  readonly self: boolean;
+}
+
+/** A container the cycle looked at but will not check, with the reason (reported as skipped). */
+export interface Rejected {
+  readonly container: ContainerSnapshot;
+  readonly reason: string;
+}
+
+/** A container outside what the configuration watches; logged at debug, not reported. */
+export interface Ignored {
+  readonly container: ContainerSnapshot;
+  readonly why: string;
+}
+
+export interface Selection {
+  readonly candidates: Candidate[];
+  readonly rejected: Rejected[];
+  readonly ignored: Ignored[];
+}
+
+const STOPPED_STATES: ReadonlySet<ContainerState> = new Set(['created', 'exited']);
+
+function stateIsWatched(state: ContainerState, options: SelectionOptions): boolean {
+  if (state === 'running') return true;
+  if (STOPPED_STATES.has(state)) return options.includeStopped;
+  if (state === 'restarting') return options.includeRestarting;
+  return false;
+}
+
+/** Names match with or without Docker's leading slash; an ID prefix of 12+ characters matches too. */
+function matchesAnyName(container: ContainerSnapshot, names: readonly string[]): boolean {
+  return names.some((raw) => {
+    const name = raw.replace(/^\//, '');
+    return name === container.name || (name.length >= 12 && container.id.startsWith(name));
+  });
+}
+
+function scopeMatches(container: ContainerSnapshot, scope: string | undefined): boolean {
+  if (scope === undefined) return true;
+  const containerScope = readStringLabel(container.labels, LABELS.scope);
+  if (scope === 'none') return containerScope === undefined || containerScope === 'none';
+  return containerScope === scope;
+}
+
+function isOwnContainer(container: ContainerSnapshot, options: SelectionOptions): boolean {
+  if (options.ownContainerId !== undefined && container.id === options.ownContainerId) return true;
+  return hasSelfLabel(container.labels);
+}
+
+function classify(container: ContainerSnapshot, options: SelectionOptions): Candidate | Rejected | Ignored {
+  if (!stateIsWatched(container.state, options)) return { container, why: `state is ${container.state}` };
+  if (options.containerNames.length > 0 && !matchesAnyName(container, options.containerNames)) {
+    return { container, why: 'not among the container names given' };
+  }
+  if (matchesAnyName(container, options.disableContainers))
+    return { container, why: 'listed in disable-containers' };
+  if (!scopeMatches(container, options.scope)) return { container, why: 'outside the configured scope' };
+
+  const enable = readBooleanLabel(container.labels, LABELS.enable);
+  if (enable.kind === 'invalid') return { container, reason: enable.problem };
+  if (enable.kind === 'value' && !enable.value)
+    return { container, why: `disabled by label ${enable.label}` };
+  if (options.labelEnable && enable.kind !== 'value') {
+    return { container, why: 'label-enable is on and the container has no enable label' };
+  }
+
+  const monitorLabel = readBooleanLabel(container.labels, LABELS.monitorOnly);
+  if (monitorLabel.kind === 'invalid') return { container, reason: monitorLabel.problem };
+  const monitorOnly = options.monitorOnly || (monitorLabel.kind === 'value' && monitorLabel.value);
+  return { container, monitorOnly, self: isOwnContainer(container, options) };
+}
+
+/**
+ * Decides which containers a cycle checks, following Watchtower's selection rules: running
+ * containers by default, names, disable list, scope, and the enable label (opt-out by
+ * default, opt-in with label-enable).
+ */
+export function selectContainers(
+  containers: readonly ContainerSnapshot[],
+  options: SelectionOptions,
+): Selection {
+  const selection: Selection = { candidates: [], rejected: [], ignored: [] };
+  for (const container of containers) {
+    const outcome = classify(container, options);
+    if ('monitorOnly' in outcome) selection.candidates.push(outcome);
+    else if ('reason' in outcome) selection.rejected.push(outcome);
+    else selection.ignored.push(outcome);
+  }
+  return selection;
+}

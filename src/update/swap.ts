@@ -1,0 +1,147 @@
+import type { ContainerRuntime } from '../docker/container-runtime.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import type { CrashPoint } from './faults.js';
+import type { SwapJournal, SwapPhase, SwapRecord } from './journal.js';
+import { rollbackSwap } from './recovery.js';
+import { verifyStarted, type VerifyOptions } from './verify.js';
+
+export type SwapStrategy = 'recreate' | 'start-first';
+
+export interface SwapRequest {
+  readonly oldId: string;
+  readonly name: string;
+  readonly createBody: Readonly<Record<string, unknown>>;
+  readonly extraNetworks: readonly {
+    readonly network: string;
+    readonly endpointConfig: Readonly<Record<string, unknown>>;
+  }[];
+  readonly stopSignal: string | undefined;
+  readonly stopTimeoutSeconds: number;
+  /** Whether the old container was running when the cycle began (it may be stopped by now). */
+  readonly oldWasRunning: boolean;
+  /** Whether the new container should run (false with no-restart, or stopped without revive). */
+  readonly startNew: boolean;
+  readonly strategy: SwapStrategy;
+}
+
+export type SwapOutcome =
+  | { readonly kind: 'swapped'; readonly newId: string; readonly started: boolean }
+  /** Nothing changed: the old container is as it was. */
+  | { readonly kind: 'failed'; readonly reason: string }
+  /** The new container was tried and removed; the old one is back under its name. */
+  | { readonly kind: 'rolled-back'; readonly reason: string };
+
+export interface SwapDependencies {
+  readonly runtime: ContainerRuntime;
+  readonly journal: SwapJournal;
+  readonly logger: Logger;
+  readonly verify: VerifyOptions;
+  readonly crashAt: CrashPoint;
+  readonly suffix: () => string;
+  readonly now: () => Date;
+}
+
+class VerificationFailed extends Error {}
+
+/**
+ * Replaces one container by a new one built from `createBody`, keeping the old container
+ * recoverable until the new one is verified: every step is journalled before it is taken, and
+ * any failure after the new container exists puts the old one back.
+ */
+export async function swapContainer(request: SwapRequest, deps: SwapDependencies): Promise<SwapOutcome> {
+  const suffix = deps.suffix();
+  let record: SwapRecord = {
+    version: 1,
+    name: request.name,
+    oldId: request.oldId,
+    oldWasRunning: request.oldWasRunning,
+    tempName: `${request.name}-refit-new-${suffix}`,
+    asideName: `${request.name}-refit-old-${suffix}`,
+    phase: 'create-new',
+    startedAt: deps.now().toISOString(),
+  };
+  const log = deps.logger.child({ container: request.name, strategy: request.strategy });
+  const step = async (phase: SwapPhase, changes: Partial<SwapRecord> = {}): Promise<void> => {
+    record = { ...record, ...changes, phase };
+    await deps.journal.record(record);
+    log.debug({ phase }, 'swap step');
+  };
+
+  try {
+    await step('create-new');
+    const newId = await deps.runtime.createContainer(record.tempName, request.createBody);
+    record = { ...record, newId };
+    for (const { network, endpointConfig } of request.extraNetworks) {
+      await deps.runtime.connectNetwork(network, newId, endpointConfig);
+    }
+    deps.crashAt('created');
+  } catch (error) {
+    // The old container was never touched; only a half-made new one may need removing.
+    await rollbackSwap(record, deps.runtime, log).catch((cleanupError: unknown) => {
+      log.error({ err: describeError(cleanupError) }, 'could not remove the half-created container');
+    });
+    await deps.journal.complete(record.oldId);
+    return { kind: 'failed', reason: `cannot create the new container: ${describeError(error)}` };
+  }
+
+  const newId = record.newId ?? '';
+  try {
+    if (request.strategy === 'start-first') {
+      await startAndVerify(newId, request, deps, step);
+      await stopAndRename(newId, record.asideName, request, deps, step);
+    } else {
+      await stopAndRename(newId, record.asideName, request, deps, step);
+      await startAndVerify(newId, request, deps, step);
+    }
+    await step('remove-old');
+    await deps.runtime.removeContainer(request.oldId);
+    deps.crashAt('removed-old');
+    await deps.journal.complete(request.oldId);
+    log.info({ newId }, 'container swapped');
+    return { kind: 'swapped', newId, started: request.startNew };
+  } catch (error) {
+    const reason =
+      error instanceof VerificationFailed ? error.message : `swap failed: ${describeError(error)}`;
+    log.warn({ reason }, 'rolling back');
+    await rollbackSwap(record, deps.runtime, log);
+    await deps.journal.complete(request.oldId);
+    return { kind: 'rolled-back', reason };
+  }
+}
+
+async function stopAndRename(
+  newId: string,
+  asideName: string,
+  request: SwapRequest,
+  deps: SwapDependencies,
+  step: (phase: SwapPhase) => Promise<void>,
+): Promise<void> {
+  await step('stop-old');
+  await deps.runtime.stopContainer(request.oldId, {
+    signal: request.stopSignal,
+    timeoutSeconds: request.stopTimeoutSeconds,
+  });
+  deps.crashAt('stopped-old');
+  await step('rename');
+  await deps.runtime.renameContainer(request.oldId, asideName);
+  deps.crashAt('renamed-old');
+  await deps.runtime.renameContainer(newId, request.name);
+  deps.crashAt('renamed-new');
+}
+
+async function startAndVerify(
+  newId: string,
+  request: SwapRequest,
+  deps: SwapDependencies,
+  step: (phase: SwapPhase) => Promise<void>,
+): Promise<void> {
+  if (!request.startNew) return;
+  await step('start-new');
+  await deps.runtime.startContainer(newId);
+  deps.crashAt('started-new');
+  await step('verify');
+  const verdict = await verifyStarted(deps.runtime, newId, deps.verify);
+  if (!verdict.ok) throw new VerificationFailed(verdict.reason);
+  deps.crashAt('verified');
+}

@@ -1,0 +1,293 @@
+import { cloneCreateOptions, parseImageInspect } from '../docker/create-options.js';
+import { shortDigest } from '../domain/digests.js';
+import { formatImageReference, type ImageReference } from '../domain/image-ref.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { readContainerSettings, type ContainerSettings } from './container-settings.js';
+import type { DependencyGraph } from './dependency-graph.js';
+import { runHook } from './hooks.js';
+import { swapContainer, type SwapOutcome } from './swap.js';
+import { withDependents, type PlanStep } from './update-plan.js';
+import { SAME_IMAGE, updated, type Subject } from './update-subject.js';
+import type { UpdaterDependencies } from './updater.js';
+
+/** The state of one cycle's updates: which containers were swapped and which are held stopped. */
+export class UpdateRun {
+  /** Old container ID → name, for every container swapped so far (network namespaces follow names). */
+  private readonly swapped = new Map<string, string>();
+  /** Dependents stopped while what they depend on is swapped; started again at their turn. */
+  private readonly held = new Set<string>();
+  private readonly pulled = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly subjects: Map<string, Subject>,
+    private readonly graph: DependencyGraph,
+    private readonly deps: UpdaterDependencies,
+  ) {}
+
+  async swap(step: PlanStep, steps: readonly PlanStep[]): Promise<void> {
+    try {
+      await this.trySwap(step, steps);
+    } finally {
+      // A dependent stopped for an earlier swap runs again whatever happened to its own update.
+      if (this.held.delete(step.id) && !this.swapped.has(step.id))
+        await this.deps.runtime.startContainer(step.id);
+    }
+  }
+
+  private async trySwap(step: PlanStep, steps: readonly PlanStep[]): Promise<void> {
+    const subject = this.subjects.get(step.id);
+    if (subject === undefined || subject.checked.reference === undefined) return;
+    const log = this.deps.logger.child({ container: step.name });
+    const settings = readContainerSettings(
+      subject.checked.candidate.container.labels,
+      this.deps.options.noPull,
+    );
+    if (!settings.ok) {
+      updated(subject, 'skipped', settings.problem);
+      return;
+    }
+
+    let newImageId: string;
+    try {
+      newImageId = await this.imageFor(subject.checked.reference, settings.settings, log);
+    } catch (error) {
+      updated(
+        subject,
+        'failed',
+        `cannot pull ${formatImageReference(subject.checked.reference)}: ${describeError(error)}`,
+      );
+      return;
+    }
+    if (newImageId === subject.inspect.Image) {
+      updated(subject, 'fresh', 'the registry has a new digest for the same image; nothing to replace');
+      return;
+    }
+
+    await this.holdDependents(step, steps);
+    if (this.deps.options.lifecycleHooks && subject.wasRunning) {
+      const hook = await runHook(
+        this.deps.runtime,
+        { id: step.id, name: step.name, labels: subject.checked.candidate.container.labels },
+        'pre-update',
+        log,
+      );
+      if (hook.kind === 'failed') {
+        updated(subject, 'skipped', `update skipped: ${hook.reason}`);
+        return;
+      }
+    }
+
+    const outcome = await this.replace(subject, newImageId, settings.settings);
+    await this.report(subject, outcome, newImageId, log);
+  }
+
+  async restart(step: PlanStep): Promise<void> {
+    const subject = this.subjects.get(step.id);
+    if (subject === undefined) return;
+    const log = this.deps.logger.child({ container: step.name });
+    if (this.boundToSwapped(step.id)) {
+      // Links and shared network namespaces point at the old container itself, so only a new
+      // container, created from the same image, can follow what it depends on.
+      const settings = readContainerSettings(subject.checked.candidate.container.labels, true);
+      const outcome = await this.replace(
+        subject,
+        subject.inspect.Image,
+        settings.ok ? settings.settings : SAME_IMAGE,
+      );
+      this.held.delete(step.id);
+      if (outcome.kind === 'swapped') {
+        subject.report = {
+          ...subject.report,
+          reason: `${subject.report.reason}; recreated to follow what it depends on`,
+        };
+        log.info('recreated dependent');
+      } else {
+        updated(subject, outcome.kind, `could not follow what it depends on: ${outcome.reason}`);
+      }
+      return;
+    }
+    if (this.held.delete(step.id)) {
+      await this.deps.runtime.startContainer(step.id);
+      subject.report = {
+        ...subject.report,
+        reason: `${subject.report.reason}; restarted after what it depends on was updated`,
+      };
+      log.info('restarted dependent');
+    }
+  }
+
+  /** Starts every dependent still held (e.g. when what it depends on failed to update). */
+  async releaseHeld(): Promise<void> {
+    for (const id of [...this.held]) {
+      this.held.delete(id);
+      await this.deps.runtime.startContainer(id).catch((error: unknown) => {
+        this.deps.logger.error(
+          { containerId: id, err: describeError(error) },
+          'could not restart a held dependent',
+        );
+      });
+    }
+  }
+
+  /** True when a link or `container:` network mode ties `id` to a container swapped this cycle. */
+  private boundToSwapped(id: string): boolean {
+    const node = this.graph.nodes.find((n) => n.id === id);
+    return (
+      node?.dependsOn.some(
+        (edge) => this.swapped.has(edge.id) && (edge.source === 'link' || edge.source === 'network-mode'),
+      ) ?? false
+    );
+  }
+
+  /** Stops the running containers that depend on `step`, dependents first, before it is swapped. */
+  private async holdDependents(step: PlanStep, steps: readonly PlanStep[]): Promise<void> {
+    const dependents = withDependents(this.graph, [step.id]);
+    dependents.delete(step.id);
+    const order = steps
+      .map((s) => s.id)
+      .filter((id) => dependents.has(id))
+      .reverse();
+    for (const id of order) {
+      const subject = this.subjects.get(id);
+      if (subject === undefined || !subject.wasRunning || this.held.has(id)) continue;
+      this.held.add(id);
+      await this.deps.runtime.stopContainer(id, {
+        signal: undefined,
+        timeoutSeconds: this.deps.options.stopTimeoutSeconds,
+      });
+    }
+  }
+
+  private imageFor(reference: ImageReference, settings: ContainerSettings, log: Logger): Promise<string> {
+    const key = `${formatImageReference(reference)}|${settings.noPull ? 'local' : 'pull'}`;
+    let pending = this.pulled.get(key);
+    if (pending === undefined) {
+      pending = (async () => {
+        const ref = formatImageReference(reference);
+        if (settings.noPull) {
+          const raw = await this.deps.images.inspectImageRaw(ref);
+          if (raw === undefined) throw new Error(`no local image ${ref} and pulling is off`);
+          return parseImageInspect(raw).Id;
+        }
+        log.debug({ image: ref }, 'pulling image');
+        const id = await this.deps.images.pullImage(ref, await this.deps.credentialsFor(reference));
+        log.info({ image: ref, imageId: id }, 'pulled image');
+        return id;
+      })();
+      this.pulled.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async replace(
+    subject: Subject,
+    newImageId: string,
+    settings: ContainerSettings,
+  ): Promise<SwapOutcome> {
+    const [oldImageRaw, newImageRaw] = await Promise.all([
+      this.deps.images.inspectImageRaw(subject.inspect.Image),
+      this.deps.images.inspectImageRaw(newImageId),
+    ]);
+    if (newImageRaw === undefined) return { kind: 'failed', reason: `image ${newImageId} is missing` };
+    const newImage = parseImageInspect(newImageRaw);
+    // A pruned old image has no defaults left to compare with: keep everything the container has
+    // rather than guess (the new image's defaults standing in could drop values the user set).
+    const oldImage =
+      oldImageRaw === undefined ? { Id: subject.inspect.Image, Config: {} } : parseImageInspect(oldImageRaw);
+    const names = new Map(
+      [...this.subjects.values()].map((s) => [s.inspect.Id, s.checked.candidate.container.name]),
+    );
+    const clone = cloneCreateOptions({
+      container: subject.inspect,
+      oldImage,
+      newImage,
+      containerName: (idOrName) => names.get(idOrName) ?? this.swapped.get(idOrName),
+      apiVersion: this.deps.apiVersion,
+    });
+    const { container } = subject.checked.candidate;
+    let strategy = settings.strategy;
+    if (strategy === 'start-first' && !canStartBeside(subject)) {
+      this.deps.logger.warn(
+        { container: container.name },
+        'start-first needs a container without host ports, static IPs or MAC address; using recreate',
+      );
+      strategy = 'recreate';
+    }
+    const outcome = await swapContainer(
+      {
+        oldId: container.id,
+        name: container.name,
+        createBody: clone.createBody,
+        extraNetworks: clone.extraNetworks,
+        stopSignal: settings.stopSignal,
+        stopTimeoutSeconds:
+          settings.stopTimeoutSeconds ??
+          subject.inspect.Config.StopTimeout ??
+          this.deps.options.stopTimeoutSeconds,
+        oldWasRunning: subject.wasRunning,
+        startNew: !this.deps.options.noRestart && (subject.wasRunning || this.deps.options.reviveStopped),
+        strategy,
+      },
+      {
+        runtime: this.deps.runtime,
+        journal: this.deps.journal,
+        logger: this.deps.logger,
+        verify: this.deps.verify,
+        crashAt: this.deps.crashAt,
+        suffix: this.deps.suffix,
+        now: this.deps.now,
+      },
+    );
+    if (outcome.kind === 'swapped') this.swapped.set(container.id, container.name);
+    return outcome;
+  }
+
+  private async report(
+    subject: Subject,
+    outcome: SwapOutcome,
+    newImageId: string,
+    log: Logger,
+  ): Promise<void> {
+    if (outcome.kind !== 'swapped') {
+      updated(subject, outcome.kind, outcome.reason);
+      return;
+    }
+    const from = subject.report.localDigests?.[0];
+    const to = subject.report.remoteDigest;
+    const change =
+      from !== undefined && to !== undefined
+        ? `${shortDigest(from)} → ${shortDigest(to)}`
+        : `image ${newImageId.slice(7, 19)}`;
+    updated(subject, 'updated', `updated ${change}${outcome.started ? '' : ' (left stopped)'}`, {
+      newId: outcome.newId,
+    });
+    const labels = subject.checked.candidate.container.labels;
+    if (this.deps.options.lifecycleHooks && outcome.started) {
+      await runHook(
+        this.deps.runtime,
+        { id: outcome.newId, name: subject.report.name, labels },
+        'post-update',
+        log,
+      );
+    }
+    if (this.deps.options.cleanup && subject.inspect.Image !== newImageId) {
+      const removed = await this.deps.images
+        .removeImage(subject.inspect.Image)
+        .catch(() => 'in-use' as const);
+      log.info({ imageId: subject.inspect.Image, result: removed }, 'old image cleanup');
+    }
+  }
+}
+
+/** Two copies can only run side by side when nothing about the container is exclusive. */
+function canStartBeside(subject: Subject): boolean {
+  const bindings = subject.inspect.HostConfig.PortBindings ?? {};
+  if (Object.values(bindings).some((list) => Array.isArray(list) && list.length > 0)) return false;
+  if ((subject.inspect.Config.MacAddress ?? '') !== '') return false;
+  const networks = Object.values(subject.inspect.NetworkSettings?.Networks ?? {});
+  return !networks.some((endpoint) => {
+    const ipam = endpoint.IPAMConfig;
+    return (ipam?.IPv4Address ?? '') !== '' || (ipam?.IPv6Address ?? '') !== '';
+  });
+}

@@ -1,0 +1,107 @@
+import type { ContainerRuntime, ImageStore, RegistryAuthConfig } from '../docker/container-runtime.js';
+import { parseContainerInspect } from '../docker/create-options.js';
+import type { ImageReference } from '../domain/image-ref.js';
+import type { ContainerReport } from '../domain/report.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import type { CheckedContainer } from './check.js';
+import { buildDependencyGraph } from './dependency-graph.js';
+import type { DependencyInfo } from './dependency-references.js';
+import type { CrashPoint } from './faults.js';
+import type { SwapJournal } from './journal.js';
+import { planUpdates } from './update-plan.js';
+import { UpdateRun } from './update-run.js';
+import { updated, type Subject } from './update-subject.js';
+import type { VerifyOptions } from './verify.js';
+
+export interface UpdateOptions {
+  readonly cleanup: boolean;
+  readonly noPull: boolean;
+  readonly noRestart: boolean;
+  readonly reviveStopped: boolean;
+  readonly stopTimeoutSeconds: number;
+  readonly lifecycleHooks: boolean;
+}
+
+export interface UpdaterDependencies {
+  readonly runtime: ContainerRuntime;
+  readonly images: ImageStore;
+  readonly journal: SwapJournal;
+  readonly logger: Logger;
+  readonly verify: VerifyOptions;
+  readonly crashAt: CrashPoint;
+  readonly now: () => Date;
+  readonly suffix: () => string;
+  readonly credentialsFor: (ref: ImageReference) => Promise<RegistryAuthConfig | undefined>;
+  readonly options: UpdateOptions;
+  /** The negotiated Engine API version: it decides where a MAC address goes in the create body. */
+  readonly apiVersion: string;
+}
+
+/**
+ * The update engine: takes the checked containers, swaps the stale ones that may be updated in
+ * dependency order (pull → clone → swap → verify → prune), restarts what depends on them, and
+ * returns the final report entries. One container's failure never stops the others.
+ */
+export async function applyUpdates(
+  checked: readonly CheckedContainer[],
+  deps: UpdaterDependencies,
+): Promise<ContainerReport[]> {
+  const wanted = checked.filter(
+    (c) => c.report.status === 'stale' && !c.candidate.monitorOnly && !c.candidate.self,
+  );
+  if (wanted.length === 0) return checked.map((c) => c.report);
+
+  const subjects = new Map<string, Subject>();
+  for (const item of checked) {
+    const raw = await deps.runtime.inspectContainer(item.candidate.container.id).catch(() => undefined);
+    if (raw === undefined) continue;
+    try {
+      const inspect = parseContainerInspect(raw);
+      subjects.set(item.candidate.container.id, {
+        checked: item,
+        inspect,
+        wasRunning: item.candidate.container.state === 'running',
+        report: item.report,
+      });
+    } catch (error) {
+      deps.logger.warn({ container: item.report.name, err: describeError(error) }, 'cannot read container');
+    }
+  }
+
+  const graph = buildDependencyGraph([...subjects.values()].map(dependencyInfo));
+  for (const warning of graph.warnings) deps.logger.warn({ warning }, 'dependency warning');
+  const staleIds = new Set(wanted.map((c) => c.candidate.container.id).filter((id) => subjects.has(id)));
+  const plan = planUpdates(graph, staleIds);
+  for (const blocked of plan.blocked) {
+    const subject = subjects.get(blocked.id);
+    if (subject !== undefined) updated(subject, 'failed', blocked.reason);
+  }
+
+  const run = new UpdateRun(subjects, graph, deps);
+  for (const step of plan.steps) {
+    try {
+      if (step.action === 'swap') await run.swap(step, plan.steps);
+      else await run.restart(step);
+    } catch (error) {
+      // Anything unexpected lands on this container; the next one still gets its turn.
+      const subject = subjects.get(step.id);
+      if (subject !== undefined) updated(subject, 'failed', describeError(error));
+      deps.logger.error({ container: step.name, err: describeError(error) }, 'update step failed');
+    }
+  }
+  await run.releaseHeld();
+
+  return checked.map((c) => subjects.get(c.candidate.container.id)?.report ?? c.report);
+}
+
+function dependencyInfo(subject: Subject): DependencyInfo {
+  const { inspect } = subject;
+  return {
+    id: inspect.Id,
+    name: subject.checked.candidate.container.name,
+    links: inspect.HostConfig.Links ?? [],
+    networkMode: inspect.HostConfig.NetworkMode ?? '',
+    labels: subject.checked.candidate.container.labels,
+  };
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { negotiateApiVersion } from '../../src/docker/api-version.js';
+import { DockerodeClient } from '../../src/docker/dockerode-client.js';
+import { removeTestContainers, runTestContainer } from '../support/containers.js';
+import { docker } from '../support/docker-cli.js';
+import { buildTestImage, pushImage } from '../support/images.js';
+import { loadTestbed } from '../support/testbed.js';
+import { uniqueName } from '../support/unique-name.js';
+
+describe('DockerodeClient against the real engine', () => {
+  let client: DockerodeClient;
+  const name = uniqueName('dc');
+  let image: string;
+  let pushedDigest: string;
+
+  beforeAll(async () => {
+    const bed = loadTestbed();
+    client = await DockerodeClient.connect({
+      dockerHost: bed.dockerHost,
+      tlsVerify: false,
+      certPath: undefined,
+    });
+    image = `${bed.registries.open.host}/${name}/app:1`;
+    await buildTestImage(image, { marker: name, labels: { 'refit.test.image': name } });
+    pushedDigest = await pushImage(image);
+    await runTestContainer(image, { name, labels: { 'com.centurylinklabs.watchtower.enable': 'true' } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await removeTestContainers();
+  });
+
+  it('negotiates an API version the engine supports', async () => {
+    const engineApi = (await docker(['version', '--format', '{{.Server.APIVersion}}'])).trim();
+    expect(client.apiVersion).toBe(negotiateApiVersion(engineApi));
+    await expect(client.ping()).resolves.toBeUndefined();
+  });
+
+  it('lists a container with its name, state, labels and the reference it was created from', async () => {
+    const found = (await client.listContainers()).find((c) => c.name === name);
+    expect(found).toMatchObject({
+      state: 'running',
+      imageReference: image,
+      labels: expect.objectContaining({ 'com.centurylinklabs.watchtower.enable': 'true' }) as unknown,
+    });
+    expect(found?.imageId).toMatch(/^sha256:[a-f0-9]{64}$/);
+  });
+
+  it('names a link target by its own name, not the linking alias', async () => {
+    const linker = `${name}-linker`;
+    await runTestContainer(image, { name: linker, args: ['--link', `${name}:db`] });
+    const found = (await client.listContainers()).filter((c) => c.name.startsWith(name)).map((c) => c.name);
+    expect(found.sort()).toEqual([name, linker].sort());
+  });
+
+  it('keeps the original reference after the tag moved to another image', async () => {
+    await buildTestImage(image, { marker: `${name}-moved` });
+    const found = (await client.listContainers()).find((c) => c.name === name);
+    expect(found?.imageReference).toBe(image);
+  });
+
+  it("reads the image's repo digests, and answers undefined for a missing image", async () => {
+    const found = (await client.listContainers()).find((c) => c.name === name);
+    const snapshot = await client.inspectImage(found?.imageId ?? '');
+    expect(snapshot?.repoDigests).toContain(`${image.replace(/:1$/, '')}@${pushedDigest}`);
+    await expect(client.inspectImage(`sha256:${'0'.repeat(64)}`)).resolves.toBeUndefined();
+  });
+
+  it('names the engine when it cannot be reached', async () => {
+    await expect(
+      DockerodeClient.connect({
+        dockerHost: 'unix:///nonexistent/docker.sock',
+        tlsVerify: false,
+        certPath: undefined,
+      }),
+    ).rejects.toMatchObject({ code: 'ENGINE_UNREACHABLE' });
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../../src/config/config.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { OPTIONS } from '../../../src/config/options.js';
+
+interface AliasCase {
+  readonly env: string;
+  readonly raw: string;
+  readonly expected: Partial<Config>;
+  /** Other variables the case needs to be valid on its own. */
+  readonly with?: Record<string, string>;
+}
+
+/** Each Watchtower (or Docker) variable with a value in Watchtower's format and what it must mean. */
+const CASES: readonly AliasCase[] = [
+  { env: 'WATCHTOWER_POLL_INTERVAL', raw: '300', expected: { pollIntervalSeconds: 300 } },
+  { env: 'WATCHTOWER_SCHEDULE', raw: '0 0 4 * * *', expected: { schedule: '0 0 4 * * *' } },
+  { env: 'WATCHTOWER_RUN_ONCE', raw: 'true', expected: { runOnce: true } },
+  { env: 'WATCHTOWER_MONITOR_ONLY', raw: 'true', expected: { monitorOnly: true } },
+  { env: 'WATCHTOWER_LABEL_ENABLE', raw: 'true', expected: { labelEnable: true } },
+  { env: 'WATCHTOWER_CLEANUP', raw: 'true', expected: { cleanup: true } },
+  { env: 'WATCHTOWER_INCLUDE_STOPPED', raw: 'true', expected: { includeStopped: true } },
+  { env: 'WATCHTOWER_INCLUDE_RESTARTING', raw: 'true', expected: { includeRestarting: true } },
+  { env: 'WATCHTOWER_REVIVE_STOPPED', raw: 'true', expected: { reviveStopped: true } },
+  { env: 'WATCHTOWER_NO_PULL', raw: 'true', expected: { noPull: true } },
+  { env: 'WATCHTOWER_NO_RESTART', raw: 'true', expected: { noRestart: true } },
+  { env: 'WATCHTOWER_TIMEOUT', raw: '30s', expected: { stopTimeoutSeconds: 30 } },
+  { env: 'WATCHTOWER_TIMEOUT', raw: '1m30s', expected: { stopTimeoutSeconds: 90 } },
+  { env: 'WATCHTOWER_ROLLING_RESTART', raw: 'true', expected: { rollingRestart: true } },
+  { env: 'WATCHTOWER_LIFECYCLE_HOOKS', raw: 'true', expected: { lifecycleHooks: true } },
+  { env: 'WATCHTOWER_SCOPE', raw: 'prod', expected: { scope: 'prod' } },
+  {
+    env: 'WATCHTOWER_DISABLE_CONTAINERS',
+    raw: '/db,cache proxy',
+    expected: { disableContainers: ['db', 'cache', 'proxy'] },
+  },
+  { env: 'WATCHTOWER_HTTP_API_TOKEN', raw: 'token', expected: { httpApiToken: 'token' } },
+  {
+    env: 'WATCHTOWER_NOTIFICATION_URL',
+    raw: 'slack://token@channel ntfy://ntfy.sh/updates',
+    expected: { notificationUrls: ['slack://token@channel', 'ntfy://ntfy.sh/updates'] },
+  },
+  { env: 'REPO_USER', raw: 'ci', expected: { repoUser: 'ci' }, with: { REPO_PASS: 'pw' } },
+  { env: 'REPO_PASS', raw: 'pw', expected: { repoPass: 'pw' }, with: { REPO_USER: 'ci' } },
+  { env: 'DOCKER_HOST', raw: 'tcp://docker:2376', expected: { dockerHost: 'tcp://docker:2376' } },
+  { env: 'DOCKER_TLS_VERIFY', raw: '1', expected: { dockerTlsVerify: true } },
+  { env: 'DOCKER_CERT_PATH', raw: '/certs', expected: { dockerCertPath: '/certs' } },
+  { env: 'DOCKER_CONFIG', raw: '/config', expected: { dockerConfigDir: '/config' } },
+  { env: 'WATCHTOWER_LOG_LEVEL', raw: 'warn', expected: { logLevel: 'warn' } },
+  { env: 'WATCHTOWER_LOG_LEVEL', raw: 'panic', expected: { logLevel: 'fatal' } },
+  { env: 'WATCHTOWER_DEBUG', raw: 'true', expected: { logLevel: 'debug' } },
+  { env: 'WATCHTOWER_TRACE', raw: 'true', expected: { logLevel: 'trace' } },
+];
+
+describe('Watchtower aliases', () => {
+  it.each(CASES)('$env=$raw means $expected', ({ env, raw, expected, with: others }) => {
+    const result = loadConfig({ argv: [], env: { ...others, [env]: raw } });
+    expect(result.kind).toBe('config');
+    if (result.kind === 'config') expect(result.config).toMatchObject(expected);
+  });
+
+  it('covers every alias in the option table', () => {
+    const aliases = OPTIONS.flatMap((option) => (option.aliases ?? []).map((alias) => alias.env));
+    expect(new Set(CASES.map((c) => c.env))).toEqual(new Set(aliases));
+  });
+
+  it('gives each Watchtower flag its Watchtower meaning', () => {
+    const argv = ['-i', '600', '-c', '-R', '-m', '-e', '-S', '-t', '30s', '-H', 'tcp://docker:2375', '-d'];
+    const result = loadConfig({ argv: [...argv, '--stop-timeout', '45s', '--include-restarting'], env: {} });
+    expect(result.kind === 'config' && result.config).toMatchObject({
+      pollIntervalSeconds: 600,
+      cleanup: true,
+      runOnce: true,
+      monitorOnly: true,
+      labelEnable: true,
+      includeStopped: true,
+      includeRestarting: true,
+      stopTimeoutSeconds: 45,
+      dockerHost: 'tcp://docker:2375',
+      logLevel: 'debug',
+    });
+  });
+});

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerSnapshot } from '../../../src/domain/container.js';
+import { selectContainers, type SelectionOptions } from '../../../src/update/select.js';
+
+const defaults: SelectionOptions = {
+  containerNames: [],
+  disableContainers: [],
+  labelEnable: false,
+  scope: undefined,
+  includeStopped: false,
+  includeRestarting: false,
+  monitorOnly: false,
+  ownContainerId: undefined,
+};
+
+function container(name: string, overrides: Partial<ContainerSnapshot> = {}): ContainerSnapshot {
+  return {
+    id: `${name}-${'0'.repeat(40)}`,
+    name,
+    imageReference: 'nginx',
+    imageId: 'sha256:x',
+    state: 'running',
+    labels: {},
+    ...overrides,
+  };
+}
+
+function selectedNames(containers: ContainerSnapshot[], options: Partial<SelectionOptions> = {}): string[] {
+  return selectContainers(containers, { ...defaults, ...options }).candidates.map((c) => c.container.name);
+}
+
+describe('selectContainers', () => {
+  it('watches running containers only, by default', () => {
+    const all = [
+      container('up'),
+      container('stopped', { state: 'exited' }),
+      container('new', { state: 'created' }),
+      container('looping', { state: 'restarting' }),
+      container('paused', { state: 'paused' }),
+    ];
+    expect(selectedNames(all)).toEqual(['up']);
+    expect(selectedNames(all, { includeStopped: true })).toEqual(['up', 'stopped', 'new']);
+    expect(selectedNames(all, { includeRestarting: true })).toEqual(['up', 'looping']);
+  });
+
+  it('limits to the positional names, with or without a leading slash', () => {
+    const all = [container('web'), container('db'), container('cache')];
+    expect(selectedNames(all, { containerNames: ['web', '/cache'] })).toEqual(['web', 'cache']);
+  });
+
+  it('excludes the disable list', () => {
+    expect(selectedNames([container('web'), container('db')], { disableContainers: ['db'] })).toEqual([
+      'web',
+    ]);
+  });
+
+  it('is opt-out by default: an enable label set to false excludes, for refit and Watchtower labels', () => {
+    const all = [
+      container('plain'),
+      container('wt-off', { labels: { 'com.centurylinklabs.watchtower.enable': 'false' } }),
+      container('refit-off', { labels: { 'refit.enable': 'false' } }),
+      container('wt-on', { labels: { 'com.centurylinklabs.watchtower.enable': 'true' } }),
+    ];
+    expect(selectedNames(all)).toEqual(['plain', 'wt-on']);
+  });
+
+  it('is opt-in with label-enable: only containers labelled true are watched', () => {
+    const all = [
+      container('plain'),
+      container('wt-on', { labels: { 'com.centurylinklabs.watchtower.enable': 'true' } }),
+      container('refit-on', { labels: { 'refit.enable': 'TRUE' } }),
+      container('off', { labels: { 'refit.enable': 'false' } }),
+    ];
+    expect(selectedNames(all, { labelEnable: true })).toEqual(['wt-on', 'refit-on']);
+  });
+
+  it("lets refit's label win over Watchtower's", () => {
+    const both = container('both', {
+      labels: { 'refit.enable': 'false', 'com.centurylinklabs.watchtower.enable': 'true' },
+    });
+    expect(selectedNames([both])).toEqual([]);
+  });
+
+  it('reports an unreadable enable label as skipped, naming the label, instead of guessing', () => {
+    const typo = container('typo', { labels: { 'com.centurylinklabs.watchtower.enable': 'flase' } });
+    const selection = selectContainers([typo], defaults);
+    expect(selection.candidates).toEqual([]);
+    expect(selection.rejected[0]?.reason).toMatch(/com\.centurylinklabs\.watchtower\.enable="flase"/);
+  });
+
+  it('follows scopes: unset watches all, a scope only its own, none only the unscoped', () => {
+    const all = [
+      container('plain'),
+      container('a', { labels: { 'com.centurylinklabs.watchtower.scope': 'alpha' } }),
+      container('b', { labels: { 'refit.scope': 'beta' } }),
+    ];
+    expect(selectedNames(all)).toEqual(['plain', 'a', 'b']);
+    expect(selectedNames(all, { scope: 'alpha' })).toEqual(['a']);
+    expect(selectedNames(all, { scope: 'none' })).toEqual(['plain']);
+  });
+
+  it('marks monitor-only from the global option or the per-container label', () => {
+    const all = [
+      container('watched', { labels: { 'com.centurylinklabs.watchtower.monitor-only': 'true' } }),
+      container('free'),
+    ];
+    const perContainer = selectContainers(all, defaults).candidates.map((c) => [
+      c.container.name,
+      c.monitorOnly,
+    ]);
+    expect(perContainer).toEqual([
+      ['watched', true],
+      ['free', false],
+    ]);
+    expect(
+      selectContainers(all, { ...defaults, monitorOnly: true }).candidates.every((c) => c.monitorOnly),
+    ).toBe(true);
+  });
+
+  it('recognises its own container by ID or by self label', () => {
+    const self = container('refit');
+    const labelled = container('other-refit', { labels: { 'com.centurylinklabs.watchtower': 'true' } });
+    const selection = selectContainers([self, labelled, container('app')], {
+      ...defaults,
+      ownContainerId: self.id,
+    });
+    expect(selection.candidates.map((c) => [c.container.name, c.self])).toEqual([
+      ['refit', true],
+      ['other-refit', true],
+      ['app', false],
+    ]);
+  });
+});

@@ -1,0 +1,212 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SwapJournal, type SwapPhase } from '../../../src/update/journal.js';
+import { recoverInterruptedSwaps } from '../../../src/update/recovery.js';
+import { swapContainer, type SwapDependencies, type SwapRequest } from '../../../src/update/swap.js';
+import { FakeRuntime } from '../../support/fake-runtime.js';
+
+const logger = pino({ level: 'silent' });
+
+class Crash extends Error {}
+
+function setup(crashPoint?: string) {
+  const runtime = new FakeRuntime();
+  const journal = new SwapJournal(mkdtempSync(join(tmpdir(), 'refit-journal-')));
+  // A crash freezes the world: nothing after it reaches the engine or the journal.
+  const record = journal.record.bind(journal);
+  const complete = journal.complete.bind(journal);
+  journal.record = (entry) => (runtime.dead ? Promise.reject(new Crash('dead')) : record(entry));
+  journal.complete = (id) => (runtime.dead ? Promise.reject(new Crash('dead')) : complete(id));
+  let clock = 0;
+  const deps: SwapDependencies = {
+    runtime,
+    journal,
+    logger,
+    verify: {
+      settleMs: 1000,
+      healthTimeoutMs: 5000,
+      sleep: (ms) => {
+        clock += ms;
+        return Promise.resolve();
+      },
+      now: () => clock,
+    },
+    crashAt: (point) => {
+      if (point !== crashPoint) return;
+      runtime.dead = true;
+      throw new Crash(point);
+    },
+    suffix: () => 'x1',
+    now: () => new Date(0),
+  };
+  return { runtime, journal, deps };
+}
+
+function request(oldId: string, overrides: Partial<SwapRequest> = {}): SwapRequest {
+  return {
+    oldId,
+    name: 'web',
+    createBody: { Image: 'nginx:latest' },
+    extraNetworks: [{ network: 'backend', endpointConfig: { Aliases: ['web'] } }],
+    stopSignal: undefined,
+    stopTimeoutSeconds: 10,
+    oldWasRunning: true,
+    startNew: true,
+    strategy: 'recreate',
+    ...overrides,
+  };
+}
+
+describe('swapContainer', () => {
+  let env: ReturnType<typeof setup>;
+  beforeEach(() => {
+    env = setup();
+  });
+
+  it('creates the new container first, then stops, renames, starts and verifies, and removes the old last', async () => {
+    const oldId = env.runtime.add('web');
+    const outcome = await swapContainer(request(oldId), env.deps);
+    expect(outcome.kind).toBe('swapped');
+    expect(env.runtime.calls).toEqual([
+      'create web-refit-new-x1',
+      expect.stringMatching(/^connect new1 backend$/) as unknown,
+      'stop web',
+      'rename web web-refit-old-x1',
+      'rename web-refit-new-x1 web',
+      'start web',
+      'remove web-refit-old-x1',
+    ]);
+    expect(env.runtime.byName('web')).toMatchObject({ running: true, networks: ['backend'] });
+    expect(env.runtime.containers.has(oldId)).toBe(false);
+    expect((await env.journal.pending()).records).toEqual([]);
+  });
+
+  it('leaves the old container untouched when the new one cannot be created', async () => {
+    const oldId = env.runtime.add('web');
+    env.runtime.failOn = 'create';
+    const outcome = await swapContainer(request(oldId), env.deps);
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringMatching(/cannot create the new container/) as unknown,
+    });
+    expect(env.runtime.containers.get(oldId)).toMatchObject({ name: 'web', running: true });
+    expect(env.runtime.calls.some((call) => call.startsWith('stop'))).toBe(false);
+  });
+
+  it('rolls back to the same old container when the new one exits, and says why with its logs', async () => {
+    const oldId = env.runtime.add('web');
+    env.runtime.behaviour = () => ({ running: false, exitCode: 3 });
+    const outcome = await swapContainer(request(oldId), env.deps);
+    expect(outcome.kind).toBe('rolled-back');
+    if (outcome.kind !== 'rolled-back') return;
+    expect(outcome.reason).toMatch(/exited with code 3/);
+    expect(outcome.reason).toMatch(/config file missing/);
+    expect(env.runtime.byName('web')).toMatchObject({ id: oldId, running: true });
+    expect(env.runtime.containers.size).toBe(1);
+  });
+
+  it('rolls back when the healthcheck says unhealthy', async () => {
+    const oldId = env.runtime.add('web');
+    env.runtime.behaviour = () => ({ running: true, health: 'unhealthy' });
+    const outcome = await swapContainer(request(oldId), env.deps);
+    expect(outcome).toMatchObject({
+      kind: 'rolled-back',
+      reason: expect.stringMatching(/unhealthy: probe failed/) as unknown,
+    });
+    expect(env.runtime.byName('web')?.id).toBe(oldId);
+  });
+
+  it('rolls back when the container stays in starting past the health timeout', async () => {
+    const oldId = env.runtime.add('web');
+    env.runtime.behaviour = () => ({ running: true, health: 'starting' });
+    const outcome = await swapContainer(request(oldId), env.deps);
+    expect(outcome).toMatchObject({
+      kind: 'rolled-back',
+      reason: expect.stringMatching(/did not become healthy within 5 s/) as unknown,
+    });
+  });
+
+  it('keeps a stopped container stopped when asked not to start the new one', async () => {
+    const oldId = env.runtime.add('web', false);
+    const outcome = await swapContainer(request(oldId, { oldWasRunning: false, startNew: false }), env.deps);
+    expect(outcome).toMatchObject({ kind: 'swapped', started: false });
+    expect(env.runtime.byName('web')?.running).toBe(false);
+  });
+
+  it('start-first runs the new container beside the old before stopping the old', async () => {
+    const oldId = env.runtime.add('web');
+    const outcome = await swapContainer(
+      request(oldId, { strategy: 'start-first', extraNetworks: [] }),
+      env.deps,
+    );
+    expect(outcome.kind).toBe('swapped');
+    expect(env.runtime.calls).toEqual([
+      'create web-refit-new-x1',
+      'start web-refit-new-x1',
+      'stop web',
+      'rename web web-refit-old-x1',
+      'rename web-refit-new-x1 web',
+      'remove web-refit-old-x1',
+    ]);
+  });
+
+  it('start-first leaves the old container running when the new one fails', async () => {
+    const oldId = env.runtime.add('web');
+    env.runtime.behaviour = () => ({ running: false, exitCode: 1 });
+    const outcome = await swapContainer(
+      request(oldId, { strategy: 'start-first', extraNetworks: [] }),
+      env.deps,
+    );
+    expect(outcome.kind).toBe('rolled-back');
+    expect(env.runtime.calls).not.toContain('stop web');
+    expect(env.runtime.byName('web')).toMatchObject({ id: oldId, running: true });
+  });
+});
+
+describe('recovery after a crash at any step', () => {
+  const points = [
+    'created',
+    'stopped-old',
+    'renamed-old',
+    'renamed-new',
+    'started-new',
+    'verified',
+    'removed-old',
+  ];
+
+  it.each(points)(
+    'after a crash at %s the service runs under its name and nothing stray remains',
+    async (point) => {
+      const env = setup(point);
+      const oldId = env.runtime.add('web');
+      await expect(swapContainer(request(oldId), env.deps)).rejects.toThrow();
+      env.runtime.dead = false; // refit starts again
+
+      const recovered = await recoverInterruptedSwaps(env.journal, env.runtime, logger);
+      expect(recovered).toBe(1);
+      const names = [...env.runtime.containers.values()].map((c) => c.name);
+      expect(names).toEqual(['web']);
+      expect(env.runtime.byName('web')?.running).toBe(true);
+      // Until the journal says the new container was verified, the old one comes back.
+      const expectNew = point === 'removed-old';
+      expect(env.runtime.byName('web')?.id === oldId).toBe(!expectNew);
+      expect((await env.journal.pending()).records).toEqual([]);
+    },
+  );
+
+  it('records each phase before acting', async () => {
+    const env = setup();
+    const oldId = env.runtime.add('web');
+    const phases: SwapPhase[] = [];
+    const record = env.journal.record.bind(env.journal);
+    env.journal.record = async (entry) => {
+      phases.push(entry.phase);
+      await record(entry);
+    };
+    await swapContainer(request(oldId), env.deps);
+    expect(phases).toEqual(['create-new', 'stop-old', 'rename', 'start-new', 'verify', 'remove-old']);
+  });
+});
