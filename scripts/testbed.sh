@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # refit's test bed: a Docker engine, three registries (open, basic auth, bearer-token auth), the
-# token server behind the third, and seeded images; all on this machine, no public registry.
+# token server behind the third, seeded images, and a local node:20-bookworm-slim for the
+# project's own Dockerfile; all on this machine, no public registry.
 #
 #   bash scripts/testbed.sh up             start what is not running, reuse what answers
 #   bash scripts/testbed.sh down [--purge] stop what the bed started (--purge: delete its data too)
@@ -354,6 +355,10 @@ seed_fingerprint() {
   cat "$SRC/seed-images.ts" "$SRC/base.Dockerfile" /bin/busybox | sha
 }
 
+# The stand-in for node:20-bookworm-slim, so the project's own Dockerfile builds on the bed.
+# shellcheck source=scripts/testbed/node-image.sh
+source "$SRC/node-image.sh"
+
 cmd_up() {
   ensure_packages
   lock
@@ -363,6 +368,7 @@ cmd_up() {
   for name in "${REGISTRIES[@]}"; do up_registry "$name"; done
   up_token_server
   up_images
+  up_node_image
   local fp
   fp="$({ cat "$0" "$SRC"/*; } | sha)"
   fingerprint_matches bed "$fp" || echo "$fp" >"$DIR/pids/bed.fingerprint"

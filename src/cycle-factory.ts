@@ -8,10 +8,12 @@ import type { Logger } from './logging/logger.js';
 import type { CredentialProvider, RegistryClient } from './registry/index.js';
 import { runCycle } from './update/cycle.js';
 import type { CrashPoint } from './update/faults.js';
+import type { HandoverSettings } from './update/handover.js';
 import { runHook } from './update/hooks.js';
 import type { SwapJournal } from './update/journal.js';
 import { pullAuthFrom } from './update/pull-auth.js';
 import { applyUpdates } from './update/updater.js';
+import type { VerifyOptions } from './update/verify.js';
 
 export interface CycleAdapters {
   readonly docker: DockerClient;
@@ -25,8 +27,33 @@ export interface CycleAdapters {
   readonly apiVersion: string;
 }
 
+export function verifyOptions(config: Config): VerifyOptions {
+  return {
+    settleMs: config.settleSeconds * 1000,
+    healthTimeoutMs: config.healthTimeoutSeconds * 1000,
+    sleep: (ms) => sleep(ms),
+    now: () => Date.now(),
+  };
+}
+
+/** The settings a self-update helper inherits, whichever way this refit was given them. */
+export function handoverSettings(config: Config): HandoverSettings {
+  return {
+    stateDir: config.stateDir,
+    stopTimeoutSeconds: config.stopTimeoutSeconds,
+    settleSeconds: config.settleSeconds,
+    healthTimeoutSeconds: config.healthTimeoutSeconds,
+    cleanup: config.cleanup,
+    dockerHost: config.dockerHost,
+    logLevel: config.logLevel,
+  };
+}
+
 /** Builds the function that runs one cycle with everything the configuration asks for. */
-export function createCycle(config: Config, adapters: CycleAdapters): () => Promise<CycleReport> {
+export function createCycle(
+  config: Config,
+  adapters: CycleAdapters,
+): (request?: { readonly images?: readonly string[] }) => Promise<CycleReport> {
   const { docker, runtime, registry, logger } = adapters;
   const now = (): Date => new Date();
   const update = config.monitorOnly
@@ -42,12 +69,8 @@ export function createCycle(config: Config, adapters: CycleAdapters): () => Prom
           suffix: () => randomBytes(4).toString('hex'),
           credentialsFor: pullAuthFrom(adapters.credentials),
           apiVersion: adapters.apiVersion,
-          verify: {
-            settleMs: config.settleSeconds * 1000,
-            healthTimeoutMs: config.healthTimeoutSeconds * 1000,
-            sleep: (ms) => sleep(ms),
-            now: () => Date.now(),
-          },
+          handover: handoverSettings(config),
+          verify: verifyOptions(config),
           options: {
             cleanup: config.cleanup,
             noPull: config.noPull,
@@ -70,7 +93,7 @@ export function createCycle(config: Config, adapters: CycleAdapters): () => Prom
       }
     : undefined;
 
-  return () =>
+  return (request = {}) =>
     runCycle({
       docker,
       registry,
@@ -86,6 +109,7 @@ export function createCycle(config: Config, adapters: CycleAdapters): () => Prom
         includeRestarting: config.includeRestarting,
         monitorOnly: config.monitorOnly,
         ownContainerId: adapters.ownContainerId,
+        imageFilter: request.images,
       },
       ...(update === undefined ? {} : { update }),
       ...(aroundCheck === undefined ? {} : { aroundCheck }),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { formatProblems, loadConfig, redactedConfig, type Config } from './config/index.js';
@@ -6,10 +7,12 @@ import { detectOwnContainerId } from './docker/own-container.js';
 import { cycleFailed, type CycleReport } from './domain/report.js';
 import { describeError } from './errors.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { createCycle } from './cycle-factory.js';
+import { createCycle, verifyOptions } from './cycle-factory.js';
 import { createCredentialProvider, createRegistryClient } from './registry/index.js';
-import { Scheduler, type Trigger } from './scheduler/scheduler.js';
+import { Scheduler, type CycleRequest, type Trigger } from './scheduler/scheduler.js';
 import { crashPointsFromEnv } from './update/faults.js';
+import { handoverFromEnv } from './update/handover.js';
+import { runHandover } from './update/handover-run.js';
 import { SwapJournal } from './update/journal.js';
 import { recoverInterruptedSwaps } from './update/recovery.js';
 
@@ -32,7 +35,9 @@ function packageVersion(): string {
   return (JSON.parse(raw) as { version: string }).version;
 }
 
-function triggerOf(config: Config): Trigger {
+function triggerOf(config: Config): Trigger | undefined {
+  // As in Watchtower, the HTTP update API replaces periodic cycles unless asked to keep them.
+  if (config.httpApiUpdate && !config.httpApiPeriodicPolls) return undefined;
   return config.schedule === undefined
     ? { kind: 'interval', seconds: config.pollIntervalSeconds }
     : { kind: 'cron', expression: config.schedule };
@@ -97,6 +102,25 @@ export async function main(io: MainIo): Promise<number> {
     logger.error({ stateDir: config.stateDir, err: describeError(error) }, 'cannot read the swap journal');
   });
 
+  const handover = handoverFromEnv(io.env);
+  if (handover !== undefined) {
+    const outcome = await runHandover(handover, {
+      runtime,
+      images: runtime,
+      journal,
+      logger,
+      verify: verifyOptions(config),
+      crashAt: crashPointsFromEnv(io.env),
+      now: () => new Date(),
+      suffix: () => randomBytes(4).toString('hex'),
+      apiVersion: docker.apiVersion,
+      stopTimeoutSeconds: config.stopTimeoutSeconds,
+      cleanup: config.cleanup,
+    });
+    await registry.close();
+    return outcome.kind === 'swapped' ? EXIT_OK : EXIT_FAILED;
+  }
+
   const cycle = createCycle(config, {
     docker,
     runtime,
@@ -114,8 +138,8 @@ export async function main(io: MainIo): Promise<number> {
 
   try {
     if (config.runOnce) return await runOnce(cycle, publish, logger);
-    await runScheduled(config, io, logger, async () => {
-      publish(await cycle());
+    await runScheduled(config, io, logger, async (request) => {
+      publish(await cycle(request));
     });
     return EXIT_OK;
   } finally {
@@ -143,9 +167,9 @@ async function runScheduled(
   config: Config,
   io: MainIo,
   logger: Logger,
-  cycle: () => Promise<void>,
+  cycle: (request: CycleRequest) => Promise<void>,
 ): Promise<void> {
-  const scheduler = new Scheduler({ trigger: triggerOf(config), cycle: () => cycle(), logger });
+  const scheduler = new Scheduler({ trigger: triggerOf(config), cycle, logger });
   scheduler.start();
   const signal = await new Promise<string>((resolve) => {
     const onTerm = (): void => {

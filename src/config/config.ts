@@ -34,6 +34,31 @@ export interface Config {
   /** Positional arguments, without a leading slash: when non-empty, only these containers are watched. */
   readonly containerNames: readonly string[];
   readonly httpApiToken: string | undefined;
+  readonly notifications: readonly string[];
+  readonly notificationLevel: 'all' | 'updates' | 'failures';
+  readonly notificationTemplate: string | undefined;
+  readonly notificationHostname: string | undefined;
+  readonly noStartupMessage: boolean;
+  readonly notificationTimeoutSeconds: number;
+  readonly notificationWebhookSecret: string | undefined;
+  readonly notificationSlackHookUrl: string | undefined;
+  readonly notificationMsteamsHookUrl: string | undefined;
+  readonly notificationGotifyUrl: string | undefined;
+  readonly notificationGotifyToken: string | undefined;
+  readonly notificationEmailFrom: string | undefined;
+  readonly notificationEmailTo: string | undefined;
+  readonly notificationEmailServer: string | undefined;
+  readonly notificationEmailServerPort: number;
+  readonly notificationEmailServerUser: string | undefined;
+  readonly notificationEmailServerPassword: string | undefined;
+  readonly notificationEmailTls: 'auto' | 'none' | 'starttls' | 'tls';
+  readonly notificationEmailTlsSkipVerify: boolean;
+  readonly notificationEmailSubjectTag: string | undefined;
+  readonly httpApiPort: number;
+  readonly httpApiHost: string;
+  readonly httpApiUpdate: boolean;
+  readonly httpApiPeriodicPolls: boolean;
+  readonly httpApiMetrics: boolean;
   /** Shoutrrr-style URLs; they carry tokens, so never log them (see `redactedConfig`). */
   readonly notificationUrls: readonly string[];
   readonly repoUser: string | undefined;

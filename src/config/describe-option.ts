@@ -26,13 +26,16 @@ export function switchFlagTexts(option: AnyOption): { flags: string[]; value: st
   }));
 }
 
+/** A table value as text; the switch values are strings or numbers depending on the option. */
+function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** Watchtower (or Docker) variables for the option; a switch has the value it selects when true. */
 export function aliasEntries(option: AnyOption): { env: string; whenTrue: string | undefined }[] {
   return (option.aliases ?? []).map((alias) => ({
     env: alias.env,
-    // The table's switch values are strings or numbers depending on the option.
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
-    whenTrue: isSwitchAlias(alias) ? String(alias.whenTrue) : undefined,
+    whenTrue: isSwitchAlias(alias) ? valueText(alias.whenTrue) : undefined,
   }));
 }
 

@@ -180,3 +180,14 @@ export const notificationUrlList: ValueSchema<string[]> = z.string().transform((
   });
   return entries;
 });
+
+/** Watchtower's names of the channels set up by per-channel variables. */
+export const LEGACY_CHANNELS = ['email', 'slack', 'msteams', 'gotify', 'shoutrrr'] as const;
+
+export const channelList: ValueSchema<string[]> = z.string().transform((raw, ctx) => {
+  const channels = splitList(raw.toLowerCase());
+  const unknown = channels.filter((channel) => !(LEGACY_CHANNELS as readonly string[]).includes(channel));
+  if (unknown.length > 0)
+    return fail(ctx, `expected channel names among ${LEGACY_CHANNELS.join(', ')}; not ${unknown.join(', ')}`);
+  return channels;
+});

@@ -6,10 +6,17 @@ export type Trigger =
   | { readonly kind: 'interval'; readonly seconds: number }
   | { readonly kind: 'cron'; readonly expression: string };
 
+/** Why a cycle runs, and (for API and webhook triggers) which images it is limited to. */
+export interface CycleRequest {
+  readonly reason: string;
+  readonly images?: readonly string[];
+}
+
 export interface SchedulerOptions {
-  readonly trigger: Trigger;
+  /** `undefined`: no periodic cycles (only runNow), as with Watchtower's HTTP update API alone. */
+  readonly trigger: Trigger | undefined;
   /** One cycle; must not throw for a single container's failure (those go in the report). */
-  readonly cycle: (reason: string) => Promise<void>;
+  readonly cycle: (request: CycleRequest) => Promise<void>;
   readonly logger: Logger;
   /** Called when a trigger fires while a cycle still runs. */
   readonly onSkipped?: (reason: string) => void;
@@ -17,26 +24,30 @@ export interface SchedulerOptions {
 
 /** Starts cycles on an interval or a cron schedule, one at a time, and stops gracefully. */
 export class Scheduler {
-  private readonly flight: SingleFlight;
+  private readonly flight: SingleFlight<CycleRequest>;
   private timer: NodeJS.Timeout | undefined;
   private cronTask: ScheduledTask | undefined;
   private stopped = false;
 
   constructor(private readonly options: SchedulerOptions) {
-    this.flight = new SingleFlight(async (reason) => {
+    this.flight = new SingleFlight<CycleRequest>(async (request) => {
       try {
-        await options.cycle(reason);
+        await options.cycle(request);
       } catch (error) {
-        options.logger.error({ err: error, reason }, 'cycle failed');
+        options.logger.error({ err: error, reason: request.reason }, 'cycle failed');
       }
     });
   }
 
   start(): void {
     const { trigger, logger } = this.options;
+    if (trigger === undefined) {
+      logger.info('no periodic cycles; waiting for update requests');
+      return;
+    }
     if (trigger.kind === 'cron') {
       this.cronTask = createTask(trigger.expression, () => {
-        this.trigger('schedule');
+        this.trigger({ reason: 'schedule' });
       });
       void this.cronTask.start();
       logger.info(
@@ -56,8 +67,8 @@ export class Scheduler {
   }
 
   /** Starts a cycle now unless one is running (then reports that and shares its completion). */
-  runNow(reason: string): FlightResult {
-    return this.trigger(reason);
+  runNow(request: CycleRequest): FlightResult {
+    return this.trigger(request);
   }
 
   get busy(): boolean {
@@ -72,12 +83,12 @@ export class Scheduler {
     await this.flight.idle();
   }
 
-  private trigger(reason: string): FlightResult {
+  private trigger(request: CycleRequest): FlightResult {
     if (this.stopped) return { started: false, done: Promise.resolve() };
-    const result = this.flight.run(reason);
+    const result = this.flight.run(request);
     if (!result.started) {
-      this.options.logger.warn({ reason }, 'cycle still running; trigger skipped');
-      this.options.onSkipped?.(reason);
+      this.options.logger.warn({ reason: request.reason }, 'cycle still running; trigger skipped');
+      this.options.onSkipped?.(request.reason);
     }
     return result;
   }
@@ -86,7 +97,7 @@ export class Scheduler {
   private scheduleInterval(seconds: number): void {
     this.timer = setTimeout(() => {
       if (this.stopped) return;
-      this.trigger('interval');
+      this.trigger({ reason: 'interval' });
       this.scheduleInterval(seconds);
     }, seconds * 1000);
   }

@@ -9,18 +9,18 @@ export interface FlightResult {
  * counted by the caller) instead of queued, because the running cycle already looks at the
  * newest state of every container.
  */
-export class SingleFlight {
+export class SingleFlight<Request> {
   private current: Promise<void> | undefined;
 
-  constructor(private readonly task: (reason: string) => Promise<void>) {}
+  constructor(private readonly task: (request: Request) => Promise<void>) {}
 
   get busy(): boolean {
     return this.current !== undefined;
   }
 
-  run(reason: string): FlightResult {
+  run(request: Request): FlightResult {
     if (this.current !== undefined) return { started: false, done: this.current };
-    const done = this.task(reason).finally(() => {
+    const done = this.task(request).finally(() => {
       this.current = undefined;
     });
     this.current = done;

@@ -22,6 +22,8 @@ const swapRecordSchema = z.object({
   asideName: z.string().min(1),
   newId: z.string().optional(),
   phase: z.enum(SWAP_PHASES),
+  /** The container whose process runs the swap, when it is not refit's own daemon (a handover helper). */
+  owner: z.string().optional(),
   startedAt: z.string(),
 });
 export type SwapRecord = z.infer<typeof swapRecordSchema>;

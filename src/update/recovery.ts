@@ -60,6 +60,11 @@ export async function recoverInterruptedSwaps(
     logger.error({ path }, 'unreadable swap journal entry left in place; check that container by hand');
   for (const record of records) {
     const log = logger.child({ container: record.name, phase: record.phase });
+    if (record.owner !== undefined && (await runtime.state(record.owner)).running) {
+      // A handover helper is still doing this swap (possibly replacing this very refit).
+      log.info({ owner: record.owner }, 'swap in progress elsewhere; leaving it alone');
+      continue;
+    }
     log.warn('recovering an interrupted swap');
     try {
       if (record.phase === 'remove-old') await finishSwap(record, runtime, log);

@@ -1,4 +1,5 @@
 import type { ContainerSnapshot, ContainerState } from '../domain/container.js';
+import { parseImageReference, repositoryName, type ImageReference } from '../domain/image-ref.js';
 import { hasSelfLabel, LABELS, readBooleanLabel, readStringLabel } from '../domain/labels.js';
 
 export interface SelectionOptions {
@@ -13,6 +14,11 @@ export interface SelectionOptions {
   readonly monitorOnly: boolean;
   /** The ID of the container refit runs in, when it runs in one. */
   readonly ownContainerId: string | undefined;
+  /**
+   * Only containers running these images (`repo`, `registry/repo`, optionally `:tag`), as in
+   * Watchtower's `POST /v1/update?image=`; undefined or empty means every image.
+   */
+  readonly imageFilter?: readonly string[] | undefined;
 }
 
 /** A container the cycle will check. */
@@ -64,6 +70,26 @@ function scopeMatches(container: ContainerSnapshot, scope: string | undefined): 
   return containerScope === scope;
 }
 
+function tryParse(reference: string): ImageReference | undefined {
+  try {
+    return parseImageReference(reference);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A filter without a tag matches every tag of the repository. */
+function imageMatches(container: ContainerSnapshot, filter: readonly string[]): boolean {
+  const image = tryParse(container.imageReference);
+  if (image === undefined) return false;
+  return filter.some((entry) => {
+    const wanted = tryParse(entry);
+    if (wanted === undefined || repositoryName(wanted) !== repositoryName(image)) return false;
+    const tagGiven = /:[^/]+$/.test(entry.split('@')[0] ?? '');
+    return !tagGiven || wanted.tag === image.tag;
+  });
+}
+
 function isOwnContainer(container: ContainerSnapshot, options: SelectionOptions): boolean {
   if (options.ownContainerId !== undefined && container.id === options.ownContainerId) return true;
   return hasSelfLabel(container.labels);
@@ -77,6 +103,13 @@ function classify(container: ContainerSnapshot, options: SelectionOptions): Cand
   if (matchesAnyName(container, options.disableContainers))
     return { container, why: 'listed in disable-containers' };
   if (!scopeMatches(container, options.scope)) return { container, why: 'outside the configured scope' };
+  if (
+    options.imageFilter !== undefined &&
+    options.imageFilter.length > 0 &&
+    !imageMatches(container, options.imageFilter)
+  ) {
+    return { container, why: 'its image is not among the images asked for' };
+  }
 
   const enable = readBooleanLabel(container.labels, LABELS.enable);
   if (enable.kind === 'invalid') return { container, reason: enable.problem };

@@ -23,6 +23,8 @@ export interface SwapRequest {
   /** Whether the new container should run (false with no-restart, or stopped without revive). */
   readonly startNew: boolean;
   readonly strategy: SwapStrategy;
+  /** Recorded in the journal so recovery leaves a swap alone while its owner still runs. */
+  readonly owner?: string;
 }
 
 export type SwapOutcome =
@@ -60,6 +62,7 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
     asideName: `${request.name}-refit-old-${suffix}`,
     phase: 'create-new',
     startedAt: deps.now().toISOString(),
+    ...(request.owner === undefined ? {} : { owner: request.owner }),
   };
   const log = deps.logger.child({ container: request.name, strategy: request.strategy });
   const step = async (phase: SwapPhase, changes: Partial<SwapRecord> = {}): Promise<void> => {
@@ -70,6 +73,11 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
 
   try {
     await step('create-new');
+  } catch (error) {
+    // Nothing was touched yet; without a journal nothing may be.
+    return { kind: 'failed', reason: describeError(error) };
+  }
+  try {
     const newId = await deps.runtime.createContainer(record.tempName, request.createBody);
     record = { ...record, newId };
     for (const { network, endpointConfig } of request.extraNetworks) {

@@ -1,8 +1,10 @@
-import { cloneCreateOptions, parseImageInspect } from '../docker/create-options.js';
+import { parseImageInspect } from '../docker/create-options.js';
 import { shortDigest } from '../domain/digests.js';
 import { formatImageReference, type ImageReference } from '../domain/image-ref.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
+import { cloneForImage } from './clone-for-image.js';
+import { startHandover } from './handover.js';
 import { readContainerSettings, type ContainerSettings } from './container-settings.js';
 import type { DependencyGraph } from './dependency-graph.js';
 import { runHook } from './hooks.js';
@@ -117,6 +119,42 @@ export class UpdateRun {
     }
   }
 
+  /**
+   * refit's own container is stale: pull the new image and start the helper that will swap this
+   * container once the cycle is over (see handover.ts).
+   */
+  async handOver(subject: Subject): Promise<void> {
+    const { container } = subject.checked.candidate;
+    const reference = subject.checked.reference;
+    if (reference === undefined) return;
+    const log = this.deps.logger.child({ container: container.name });
+    let newImageId: string;
+    try {
+      newImageId = await this.imageFor(reference, { ...SAME_IMAGE, noPull: this.deps.options.noPull }, log);
+    } catch (error) {
+      updated(subject, 'failed', `cannot pull ${formatImageReference(reference)}: ${describeError(error)}`);
+      return;
+    }
+    if (newImageId === subject.inspect.Image) {
+      updated(subject, 'fresh', 'the registry has a new digest for the same image; nothing to replace');
+      return;
+    }
+    const helperName = `${container.name}-refit-handover-${this.deps.suffix()}`;
+    await startHandover(this.deps.runtime, {
+      target: subject.inspect,
+      targetName: container.name,
+      newImageId,
+      helperName,
+      settings: this.deps.handover,
+    });
+    log.info({ helper: helperName }, 'self-update handed over');
+    updated(
+      subject,
+      'stale',
+      `self-update: ${helperName} replaces this refit container with the new image after this cycle`,
+    );
+  }
+
   /** Starts every dependent still held (e.g. when what it depends on failed to update). */
   async releaseHeld(): Promise<void> {
     for (const id of [...this.held]) {
@@ -185,26 +223,14 @@ export class UpdateRun {
     newImageId: string,
     settings: ContainerSettings,
   ): Promise<SwapOutcome> {
-    const [oldImageRaw, newImageRaw] = await Promise.all([
-      this.deps.images.inspectImageRaw(subject.inspect.Image),
-      this.deps.images.inspectImageRaw(newImageId),
-    ]);
-    if (newImageRaw === undefined) return { kind: 'failed', reason: `image ${newImageId} is missing` };
-    const newImage = parseImageInspect(newImageRaw);
-    // A pruned old image has no defaults left to compare with: keep everything the container has
-    // rather than guess (the new image's defaults standing in could drop values the user set).
-    const oldImage =
-      oldImageRaw === undefined ? { Id: subject.inspect.Image, Config: {} } : parseImageInspect(oldImageRaw);
     const names = new Map(
       [...this.subjects.values()].map((s) => [s.inspect.Id, s.checked.candidate.container.name]),
     );
-    const clone = cloneCreateOptions({
-      container: subject.inspect,
-      oldImage,
-      newImage,
-      containerName: (idOrName) => names.get(idOrName) ?? this.swapped.get(idOrName),
+    const clone = await cloneForImage(this.deps.images, subject.inspect, newImageId, {
       apiVersion: this.deps.apiVersion,
+      containerName: (idOrName) => names.get(idOrName) ?? this.swapped.get(idOrName),
     });
+    if (clone === undefined) return { kind: 'failed', reason: `image ${newImageId} is missing` };
     const { container } = subject.checked.candidate;
     let strategy = settings.strategy;
     if (strategy === 'start-first' && !canStartBeside(subject)) {
@@ -229,15 +255,7 @@ export class UpdateRun {
         startNew: !this.deps.options.noRestart && (subject.wasRunning || this.deps.options.reviveStopped),
         strategy,
       },
-      {
-        runtime: this.deps.runtime,
-        journal: this.deps.journal,
-        logger: this.deps.logger,
-        verify: this.deps.verify,
-        crashAt: this.deps.crashAt,
-        suffix: this.deps.suffix,
-        now: this.deps.now,
-      },
+      this.deps,
     );
     if (outcome.kind === 'swapped') this.swapped.set(container.id, container.name);
     return outcome;

@@ -1,18 +1,16 @@
-import type { ContainerRuntime, ImageStore, RegistryAuthConfig } from '../docker/container-runtime.js';
+import type { ImageStore, RegistryAuthConfig } from '../docker/container-runtime.js';
 import { parseContainerInspect } from '../docker/create-options.js';
 import type { ImageReference } from '../domain/image-ref.js';
 import type { ContainerReport } from '../domain/report.js';
 import { describeError } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
 import type { CheckedContainer } from './check.js';
 import { buildDependencyGraph } from './dependency-graph.js';
 import type { DependencyInfo } from './dependency-references.js';
-import type { CrashPoint } from './faults.js';
-import type { SwapJournal } from './journal.js';
+import type { HandoverSettings } from './handover.js';
 import { planUpdates } from './update-plan.js';
+import type { SwapDependencies } from './swap.js';
 import { UpdateRun } from './update-run.js';
 import { updated, type Subject } from './update-subject.js';
-import type { VerifyOptions } from './verify.js';
 
 export interface UpdateOptions {
   readonly cleanup: boolean;
@@ -23,19 +21,15 @@ export interface UpdateOptions {
   readonly lifecycleHooks: boolean;
 }
 
-export interface UpdaterDependencies {
-  readonly runtime: ContainerRuntime;
+/** Everything a swap needs, plus images, pull credentials and the cycle's update options. */
+export interface UpdaterDependencies extends SwapDependencies {
   readonly images: ImageStore;
-  readonly journal: SwapJournal;
-  readonly logger: Logger;
-  readonly verify: VerifyOptions;
-  readonly crashAt: CrashPoint;
-  readonly now: () => Date;
-  readonly suffix: () => string;
   readonly credentialsFor: (ref: ImageReference) => Promise<RegistryAuthConfig | undefined>;
   readonly options: UpdateOptions;
   /** The negotiated Engine API version: it decides where a MAC address goes in the create body. */
   readonly apiVersion: string;
+  /** What a self-update helper must be told (see handover.ts). */
+  readonly handover: HandoverSettings;
 }
 
 /**
@@ -47,10 +41,11 @@ export async function applyUpdates(
   checked: readonly CheckedContainer[],
   deps: UpdaterDependencies,
 ): Promise<ContainerReport[]> {
-  const wanted = checked.filter(
-    (c) => c.report.status === 'stale' && !c.candidate.monitorOnly && !c.candidate.self,
-  );
-  if (wanted.length === 0) return checked.map((c) => c.report);
+  const updatable = checked.filter((c) => c.report.status === 'stale' && !c.candidate.monitorOnly);
+  // refit's own container is never swapped in-process: stopping it would end this very process.
+  const wanted = updatable.filter((c) => !c.candidate.self);
+  const selves = updatable.filter((c) => c.candidate.self);
+  if (updatable.length === 0) return checked.map((c) => c.report);
 
   const subjects = new Map<string, Subject>();
   for (const item of checked) {
@@ -91,6 +86,13 @@ export async function applyUpdates(
     }
   }
   await run.releaseHeld();
+  for (const self of selves) {
+    const subject = subjects.get(self.candidate.container.id);
+    if (subject === undefined) continue;
+    await run.handOver(subject).catch((error: unknown) => {
+      updated(subject, 'failed', `self-update could not start: ${describeError(error)}`);
+    });
+  }
 
   return checked.map((c) => subjects.get(c.candidate.container.id)?.report ?? c.report);
 }

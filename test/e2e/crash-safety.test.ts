@@ -1,12 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTestContainers, runTestContainer } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import { buildTestImage, pushImage } from '../support/images.js';
 import { runRefit } from '../support/refit-cli.js';
-import { containerNames, inspectContainer, updateEnv } from '../support/refit-update.js';
+import { containerNames, inspectContainer, tempStateDir, updateEnv } from '../support/refit-update.js';
 import { loadTestbed, type Testbed } from '../support/testbed.js';
 import { uniqueName } from '../support/unique-name.js';
 
@@ -49,7 +46,7 @@ describe('crash safety', () => {
 
   it.each(CRASH_POINTS)('recovers from a kill at %s', async (point) => {
     const name = `${scope}-${point}`;
-    const env = updateEnv(bed, mkdtempSync(join(tmpdir(), 'refit-crash-state-')));
+    const env = updateEnv(bed, tempStateDir());
     const killed = await runRefit(['--run-once', '--scope', scope, name], {
       ...env,
       _REFIT_TEST_CRASH_AT: point,

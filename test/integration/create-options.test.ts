@@ -1,5 +1,3 @@
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,72 +14,11 @@ import {
   tearDownCloneBed,
   type CloneBed,
 } from '../fixtures/inspect/clone-bed.js';
+import { comparableInspect as comparable, volumeAt, type Json } from '../support/comparable-inspect.js';
 import { docker } from '../support/docker-cli.js';
+import { freePort } from '../support/free-port.js';
 import { buildTestImage } from '../support/images.js';
 import { loadTestbed } from '../support/testbed.js';
-
-type Json = Record<string, unknown>;
-
-/** A port nothing listens on now (the engine binds it when the container starts). */
-function freePort(kind: 'tcp' | 'udp'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    if (kind === 'tcp') {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => {
-          resolve(typeof address === 'object' && address !== null ? address.port : 0);
-        });
-      });
-    } else {
-      const socket = createSocket('udp4');
-      socket.once('error', reject);
-      socket.bind(0, () => {
-        const port = socket.address().port;
-        socket.close(() => {
-          resolve(port);
-        });
-      });
-    }
-  });
-}
-
-function sortedBy<T>(list: readonly T[], key: (item: T) => string): T[] {
-  return [...list].sort((a, b) => key(a).localeCompare(key(b)));
-}
-
-/**
- * An inspect answer without what is bound to differ between two containers made from the same
- * config: identity, state, paths derived from the ID, run-time network handles, the short-ID
- * hostname and alias Docker adds for each container; lists whose order means nothing are sorted.
- */
-function comparable(raw: Json): Json {
-  const inspect = structuredClone(raw) as Json & {
-    Id: string;
-    Config: Json & { Env: string[] };
-    Mounts: { Destination: string }[];
-    HostConfig: Json & { Binds: string[] | null };
-    NetworkSettings: Json & { Networks: Record<string, Json & { Aliases: string[] | null }> };
-  };
-  const shortId = inspect.Id.slice(0, 12);
-  // prettier-ignore
-  for (const key of ['Id', 'Created', 'Name', 'Image', 'State', 'ResolvConfPath', 'HostnamePath', 'HostsPath', 'LogPath', 'GraphDriver', 'Path', 'Args', 'ExecIDs']) {
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- dropping the fields listed above
-    delete inspect[key];
-  }
-  if (inspect.Config['Hostname'] === shortId) inspect.Config['Hostname'] = '<short id>';
-  inspect.Config.Env = [...inspect.Config.Env].sort();
-  inspect.Mounts = sortedBy(inspect.Mounts, (mount) => mount.Destination);
-  if (inspect.HostConfig.Binds !== null) inspect.HostConfig.Binds = [...inspect.HostConfig.Binds].sort();
-  delete inspect.NetworkSettings['SandboxID'];
-  delete inspect.NetworkSettings['SandboxKey'];
-  for (const endpoint of Object.values(inspect.NetworkSettings.Networks)) {
-    delete endpoint['EndpointID'];
-    endpoint.Aliases = endpoint.Aliases?.filter((alias) => alias !== shortId) ?? null;
-  }
-  return inspect;
-}
 
 describe('cloneCreateOptions against the real engine', () => {
   let cloneBed: CloneBed | undefined;
@@ -98,10 +35,6 @@ describe('cloneCreateOptions against the real engine', () => {
 
   const inspectContainer = async (idOrName: string): Promise<Json> =>
     (await api.getContainer(idOrName).inspect()) as unknown as Json;
-
-  const volumeAt = (inspect: Json, destination: string): string | undefined =>
-    (inspect['Mounts'] as { Name?: string; Destination: string }[]).find((m) => m.Destination === destination)
-      ?.Name;
 
   /** Clones container `source` onto the v2 image under `name`: create, then connect the other networks. */
   async function createClone(

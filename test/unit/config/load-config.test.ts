@@ -51,6 +51,31 @@ describe('defaults', () => {
       healthTimeoutSeconds: 120,
       lifecycleHooks: false,
       stateDir: '/var/lib/refit',
+      notifications: [],
+      notificationLevel: 'updates',
+      notificationTemplate: undefined,
+      notificationHostname: undefined,
+      noStartupMessage: false,
+      notificationTimeoutSeconds: 10,
+      notificationWebhookSecret: undefined,
+      notificationSlackHookUrl: undefined,
+      notificationMsteamsHookUrl: undefined,
+      notificationGotifyUrl: undefined,
+      notificationGotifyToken: undefined,
+      notificationEmailFrom: undefined,
+      notificationEmailTo: undefined,
+      notificationEmailServer: undefined,
+      notificationEmailServerPort: 25,
+      notificationEmailServerUser: undefined,
+      notificationEmailServerPassword: undefined,
+      notificationEmailTls: 'auto',
+      notificationEmailTlsSkipVerify: false,
+      notificationEmailSubjectTag: undefined,
+      httpApiPort: 8080,
+      httpApiHost: '0.0.0.0',
+      httpApiUpdate: false,
+      httpApiPeriodicPolls: false,
+      httpApiMetrics: false,
       scope: undefined,
       disableContainers: [],
       containerNames: [],
@@ -278,10 +303,10 @@ describe('values', () => {
   });
 
   it('warns about WATCHTOWER_* and REFIT_* variables it does not know', () => {
-    const { warnings } = loaded({ WATCHTOWER_NOTIFICATIONS: 'shoutrrr', REFIT_INTERVALL: '5', OTHER: 'x' });
+    const { warnings } = loaded({ WATCHTOWER_NOTIFICATION_SKIP: '1', REFIT_INTERVALL: '5', OTHER: 'x' });
     expect(warnings).toHaveLength(2);
     expect(warnings.join('\n')).toContain('REFIT_INTERVALL');
-    expect(warnings.join('\n')).toContain('WATCHTOWER_NOTIFICATIONS');
+    expect(warnings.join('\n')).toContain('WATCHTOWER_NOTIFICATION_SKIP');
   });
 });
 

@@ -18,7 +18,7 @@ describe('Scheduler', () => {
     const reasons: string[] = [];
     const scheduler = new Scheduler({
       trigger: { kind: 'interval', seconds: 60 },
-      cycle: (reason) => {
+      cycle: ({ reason }) => {
         reasons.push(reason);
         return Promise.resolve();
       },
@@ -52,7 +52,7 @@ describe('Scheduler', () => {
     });
     scheduler.start();
     await vi.advanceTimersByTimeAsync(3_000);
-    expect(scheduler.runNow('api').started).toBe(false);
+    expect(scheduler.runNow({ reason: 'api' }).started).toBe(false);
     gate.resolve();
     await scheduler.stop();
     expect(maxRunning).toBe(1);
@@ -71,14 +71,14 @@ describe('Scheduler', () => {
       logger,
     });
     scheduler.start();
-    expect(scheduler.runNow('manual').started).toBe(true);
+    expect(scheduler.runNow({ reason: 'manual' }).started).toBe(true);
     const stopping = scheduler.stop();
     gate.resolve();
     await stopping;
     expect(finished).toBe(1);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(finished).toBe(1);
-    expect(scheduler.runNow('late').started).toBe(false);
+    expect(scheduler.runNow({ reason: 'late' }).started).toBe(false);
   });
 
   it('keeps scheduling after a cycle throws', async () => {
@@ -94,6 +94,24 @@ describe('Scheduler', () => {
     scheduler.start();
     await vi.advanceTimersByTimeAsync(15_000);
     expect(calls).toBe(3);
+    await scheduler.stop();
+  });
+
+  it('runs no periodic cycle without a trigger, but still on request, limited to the images asked for', async () => {
+    const requests: { reason: string; images?: readonly string[] }[] = [];
+    const scheduler = new Scheduler({
+      trigger: undefined,
+      cycle: (request) => {
+        requests.push(request);
+        return Promise.resolve();
+      },
+      logger,
+    });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(86_400_000);
+    expect(requests).toEqual([]);
+    await scheduler.runNow({ reason: 'api', images: ['nginx'] }).done;
+    expect(requests).toEqual([{ reason: 'api', images: ['nginx'] }]);
     await scheduler.stop();
   });
 

@@ -130,4 +130,19 @@ describe('selectContainers', () => {
       ['app', false],
     ]);
   });
+
+  it('limits to the images asked for, with or without a tag, as the update API does', () => {
+    const all = [
+      container('web', { imageReference: 'nginx:1.27' }),
+      container('proxy', { imageReference: 'docker.io/library/nginx:alpine' }),
+      container('db', { imageReference: 'postgres:16' }),
+      container('app', { imageReference: '127.0.0.1:5000/team/app' }),
+    ];
+    expect(selectedNames(all, { imageFilter: ['nginx'] })).toEqual(['web', 'proxy']);
+    expect(selectedNames(all, { imageFilter: ['nginx:alpine', '127.0.0.1:5000/team/app'] })).toEqual([
+      'proxy',
+      'app',
+    ]);
+    expect(selectedNames(all, { imageFilter: [] })).toEqual(['web', 'proxy', 'db', 'app']);
+  });
 });

@@ -96,6 +96,17 @@ describe('swapContainer', () => {
     expect(env.runtime.calls.some((call) => call.startsWith('stop'))).toBe(false);
   });
 
+  it('touches nothing when the journal cannot be written, and names the state directory', async () => {
+    const oldId = env.runtime.add('web');
+    const deps = { ...env.deps, journal: new SwapJournal('/dev/null/refit-state') };
+    const outcome = await swapContainer(request(oldId), deps);
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringMatching(/\/dev\/null\/refit-state/) as unknown,
+    });
+    expect(env.runtime.calls).toEqual([]);
+  });
+
   it('rolls back to the same old container when the new one exits, and says why with its logs', async () => {
     const oldId = env.runtime.add('web');
     env.runtime.behaviour = () => ({ running: false, exitCode: 3 });

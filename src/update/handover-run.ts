@@ -1,0 +1,63 @@
+import type { ImageStore } from '../docker/container-runtime.js';
+import { parseContainerInspect } from '../docker/create-options.js';
+import { describeError } from '../errors.js';
+import { cloneForImage } from './clone-for-image.js';
+import { swapContainer, type SwapDependencies, type SwapOutcome } from './swap.js';
+
+export interface HandoverRunDependencies extends SwapDependencies {
+  readonly images: ImageStore;
+  readonly apiVersion: string;
+  readonly stopTimeoutSeconds: number;
+  readonly cleanup: boolean;
+}
+
+/**
+ * The helper's whole job: replace the refit container that started it with one from the new
+ * image, exactly as refit swaps any container (verified, rolled back on failure).
+ */
+export async function runHandover(
+  handover: { readonly container: string; readonly image: string; readonly owner: string | undefined },
+  deps: HandoverRunDependencies,
+): Promise<SwapOutcome> {
+  const raw = await deps.runtime.inspectContainer(handover.container);
+  if (raw === undefined)
+    return { kind: 'failed', reason: `container ${handover.container} no longer exists` };
+  const target = parseContainerInspect(raw);
+  const name = (target.Name ?? target.Id).replace(/^\//, '');
+  const log = deps.logger.child({ container: name, handover: true });
+  let clone;
+  try {
+    clone = await cloneForImage(deps.images, target, handover.image, {
+      apiVersion: deps.apiVersion,
+      containerName: () => undefined,
+    });
+  } catch (error) {
+    return { kind: 'failed', reason: `cannot clone refit's container: ${describeError(error)}` };
+  }
+  if (clone === undefined) return { kind: 'failed', reason: `image ${handover.image} is missing` };
+
+  log.info({ image: handover.image }, 'replacing refit container');
+  const outcome = await swapContainer(
+    {
+      oldId: target.Id,
+      name,
+      createBody: clone.createBody,
+      extraNetworks: clone.extraNetworks,
+      stopSignal: undefined,
+      stopTimeoutSeconds: target.Config.StopTimeout ?? deps.stopTimeoutSeconds,
+      oldWasRunning: true,
+      startNew: true,
+      strategy: 'recreate',
+      ...(handover.owner === undefined ? {} : { owner: handover.owner }),
+    },
+    deps,
+  );
+  if (outcome.kind === 'swapped' && deps.cleanup && target.Image !== handover.image) {
+    log.info({ result: await deps.images.removeImage(target.Image) }, 'old image cleanup');
+  }
+  log.info(
+    { outcome: outcome.kind, ...(outcome.kind === 'swapped' ? {} : { reason: outcome.reason }) },
+    'handover finished',
+  );
+  return outcome;
+}
