@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Registry } from 'prom-client';
 import type { Writable } from 'node:stream';
 import { formatProblems, loadConfig, redactedConfig, type Config } from './config/index.js';
 import { DockerodeClient } from './docker/dockerode-client.js';
@@ -7,6 +8,10 @@ import { detectOwnContainerId } from './docker/own-container.js';
 import { cycleFailed, type CycleReport } from './domain/report.js';
 import { describeError } from './errors.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { ReportStore } from './http/report-store.js';
+import { startHttpApi } from './http/start-http-api.js';
+import { createMetrics } from './metrics/metrics.js';
+import { setUpNotifications } from './notify/setup.js';
 import { createCycle, verifyOptions } from './cycle-factory.js';
 import { createCredentialProvider, createRegistryClient } from './registry/index.js';
 import { Scheduler, type CycleRequest, type Trigger } from './scheduler/scheduler.js';
@@ -61,6 +66,15 @@ export async function main(io: MainIo): Promise<number> {
   }
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: io.stderr });
+  const metricsRegistry = new Registry();
+  const metrics = createMetrics(metricsRegistry);
+  const notifications = setUpNotifications(config, logger, (channel, ok) => {
+    metrics.notification(channel, ok);
+  });
+  if (!notifications.ok) {
+    io.stderr.write(formatProblems(notifications.problems));
+    return EXIT_INVALID_CONFIG;
+  }
   for (const warning of loaded.warnings) logger.warn(warning);
   logger.info({ version: packageVersion(), config: redactedConfig(config) }, 'refit starting');
 
@@ -94,6 +108,9 @@ export async function main(io: MainIo): Promise<number> {
     insecureRegistries: config.insecureRegistries,
     timeoutMs: config.registryTimeoutSeconds * 1000,
     logger: logger.child({ component: 'registry' }),
+    onRequest: (event) => {
+      metrics.registryRequest(event);
+    },
   });
   const runtime = docker.runtime();
   const journal = new SwapJournal(config.stateDir);
@@ -132,16 +149,40 @@ export async function main(io: MainIo): Promise<number> {
     ownContainerId: detectOwnContainerId(),
     apiVersion: docker.apiVersion,
   });
-  const publish = (report: CycleReport): void => {
+  // The last report, for the HTTP API's GET /v1/report and POST /v1/update answers.
+  const reports = new ReportStore();
+  const publish = async (report: CycleReport): Promise<void> => {
+    reports.record(report);
+    metrics.observeCycle(report);
     if (config.report === 'json') io.stdout.write(`${JSON.stringify(report)}\n`);
+    // Bounded by the dispatcher (3 attempts per channel), and it never rejects.
+    await notifications.service.onCycle(report);
   };
 
   try {
     if (config.runOnce) return await runOnce(cycle, publish, logger);
-    await runScheduled(config, io, logger, async (request) => {
-      publish(await cycle(request));
-    });
-    return EXIT_OK;
+    return await runScheduled(
+      config,
+      io,
+      logger,
+      async (request) => {
+        await publish(await cycle(request));
+      },
+      {
+        onSkipped: (reason) => {
+          metrics.scanSkipped(reason);
+        },
+        onStart: () => notifications.service.onStartup(),
+      },
+      (scheduler) =>
+        startHttpApi(config, {
+          scheduler,
+          docker,
+          reports,
+          metrics: metricsRegistry,
+          logger: logger.child({ component: 'http' }),
+        }),
+    );
   } finally {
     await registry.close();
   }
@@ -149,12 +190,12 @@ export async function main(io: MainIo): Promise<number> {
 
 async function runOnce(
   cycle: () => Promise<CycleReport>,
-  publish: (report: CycleReport) => void,
+  publish: (report: CycleReport) => Promise<void>,
   logger: Logger,
 ): Promise<number> {
   try {
     const report = await cycle();
-    publish(report);
+    await publish(report);
     return cycleFailed(report) ? EXIT_FAILED : EXIT_OK;
   } catch (error) {
     logger.error({ err: describeError(error) }, 'cycle failed');
@@ -168,10 +209,11 @@ async function runScheduled(
   io: MainIo,
   logger: Logger,
   cycle: (request: CycleRequest) => Promise<void>,
-): Promise<void> {
-  const scheduler = new Scheduler({ trigger: triggerOf(config), cycle, logger });
-  scheduler.start();
-  const signal = await new Promise<string>((resolve) => {
+  hooks: { readonly onSkipped: (reason: string) => void; readonly onStart: () => Promise<void> },
+  openHttpApi: (scheduler: Scheduler) => Promise<{ close(): Promise<void> } | undefined>,
+): Promise<number> {
+  const scheduler = new Scheduler({ trigger: triggerOf(config), cycle, logger, onSkipped: hooks.onSkipped });
+  const stopSignal = new Promise<string>((resolve) => {
     const onTerm = (): void => {
       io.signals.off('SIGINT', onInt);
       resolve('SIGTERM');
@@ -183,7 +225,22 @@ async function runScheduled(
     io.signals.once('SIGTERM', onTerm);
     io.signals.once('SIGINT', onInt);
   });
+  let httpApi: { close(): Promise<void> } | undefined;
+  try {
+    httpApi = await openHttpApi(scheduler);
+  } catch (error) {
+    logger.error({ err: describeError(error) }, 'cannot start the HTTP API');
+    return EXIT_FAILED;
+  }
+  scheduler.start();
+  // The start-up message goes out in the background: a slow channel must not hold up start-up.
+  void hooks.onStart();
+  const signal = await stopSignal;
   logger.info({ signal, cycleRunning: scheduler.busy }, 'stopping');
+  // The API refuses new work at once; requests waiting for the running cycle get its answer.
+  const httpClosed = httpApi?.close();
   await scheduler.stop();
+  await httpClosed;
   logger.info('stopped');
+  return EXIT_OK;
 }

@@ -437,7 +437,7 @@ const TABLE = [
     schema: durationSeconds({ min: 1, wholeSeconds: false }),
     default: 10,
     defaultText: '10 (10s)',
-    doc: 'Time limit for one delivery attempt to one channel; a channel gets 3 attempts with backoff, never delaying a cycle by more than 3 times this.',
+    doc: 'Time limit for one delivery attempt to one channel; a channel gets 3 attempts (1 s and 2 s apart), so a message never delays a cycle by more than 3 times this plus 3 s.',
   },
   {
     key: 'notificationWebhookSecret',

@@ -32,6 +32,8 @@ export interface ContainerRuntime {
     containerId: string,
     endpointConfig: Readonly<Record<string, unknown>>,
   ): Promise<void>;
+  /** A container not connected to the network is not an error. */
+  disconnectNetwork(network: string, containerId: string): Promise<void>;
   startContainer(id: string): Promise<void>;
   /** Sends `signal` (or the container's own stop signal), waits `timeoutSeconds`, then kills. */
   stopContainer(

@@ -88,7 +88,8 @@ export class DockerodeClient implements DockerClient {
   async listContainers(): Promise<ContainerSnapshot[]> {
     const raw: unknown = await call('list containers', () => this.docker.listContainers({ all: true }));
     const summaries = parseAnswer(containerListSchema, raw, 'GET /containers/json');
-    return Promise.all(summaries.map((summary) => this.toSnapshot(summary)));
+    const snapshots = await Promise.all(summaries.map((summary) => this.toSnapshot(summary)));
+    return snapshots.filter((snapshot): snapshot is ContainerSnapshot => snapshot !== undefined);
   }
 
   async inspectImage(id: string): Promise<ImageSnapshot | undefined> {
@@ -108,12 +109,17 @@ export class DockerodeClient implements DockerClient {
    * now points at another image (e.g. after a manual pull): then Docker shows the image ID
    * instead, and only an inspect still has the original reference.
    */
-  private async toSnapshot(summary: ContainerSummary): Promise<ContainerSnapshot> {
+  private async toSnapshot(summary: ContainerSummary): Promise<ContainerSnapshot | undefined> {
     let imageReference = summary.Image;
     if (looksLikeImageId(imageReference) || imageReference === summary.ImageID) {
-      const raw: unknown = await call(`inspect container ${summary.Id}`, () =>
-        this.docker.getContainer(summary.Id).inspect(),
-      );
+      let raw: unknown;
+      try {
+        raw = await this.docker.getContainer(summary.Id).inspect();
+      } catch (error) {
+        // Removed between the list and the inspect: it is simply no longer there.
+        if (engineStatus(error) === 404) return undefined;
+        throw wrapDockerError(`inspect container ${summary.Id}`, error);
+      }
       imageReference = parseAnswer(containerInspectSchema, raw, `GET /containers/${summary.Id}/json`).Config
         .Image;
     }

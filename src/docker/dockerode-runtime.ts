@@ -109,6 +109,15 @@ export class DockerodeRuntime implements ContainerRuntime, ImageStore {
     );
   }
 
+  async disconnectNetwork(network: string, containerId: string): Promise<void> {
+    // 404/409: not connected (any more), which is what was asked for.
+    await call(
+      `disconnect container ${containerId} from network ${network}`,
+      () => this.docker.getNetwork(network).disconnect({ Container: containerId, Force: true }),
+      [404, 409],
+    );
+  }
+
   async startContainer(id: string): Promise<void> {
     // 304: already running, which is what was asked for.
     await call(`start container ${id}`, () => this.docker.getContainer(id).start(), [304]);
@@ -177,8 +186,14 @@ export class DockerodeRuntime implements ContainerRuntime, ImageStore {
       stream.on('close', resolve);
       stream.on('error', reject);
     });
-    const timedOut = sleep(timeoutMs).then(() => 'timeout' as const);
-    if ((await Promise.race([finished.then(() => 'done' as const), timedOut])) === 'timeout') {
+    // The timer is cancelled once the command ends, so it never keeps the process alive.
+    const timer = new AbortController();
+    const timedOut = sleep(timeoutMs, 'timeout' as const, { signal: timer.signal }).catch(
+      () => 'done' as const,
+    );
+    const outcome = await Promise.race([finished.then(() => 'done' as const), timedOut]);
+    timer.abort();
+    if (outcome === 'timeout') {
       stream.destroy();
       return {
         exitCode: 124,

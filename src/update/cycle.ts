@@ -63,7 +63,19 @@ export async function runCycle(deps: CycleDependencies): Promise<CycleReport> {
   }
 
   const outcomes = deps.update === undefined ? checked.map((c) => c.report) : await deps.update(checked);
-  await deps.aroundCheck?.('post-check', selection.candidates);
+  // Post-check hooks run in the container as it is now: the new one where one replaced it.
+  const replacements = new Map(
+    outcomes.flatMap((o) => (o.newId === undefined ? [] : [[o.id, o.newId] as const])),
+  );
+  await deps.aroundCheck?.(
+    'post-check',
+    selection.candidates.map((candidate) => {
+      const newId = replacements.get(candidate.container.id);
+      return newId === undefined
+        ? candidate
+        : { ...candidate, container: { ...candidate.container, id: newId } };
+    }),
+  );
   const report = buildCycleReport(started, deps.now(), [...outcomes, ...rejected]);
   deps.logger.info({ counts: report.counts, durationMs: report.durationMs }, 'cycle finished');
   return report;

@@ -22,6 +22,10 @@ const swapRecordSchema = z.object({
   asideName: z.string().min(1),
   newId: z.string().optional(),
   phase: z.enum(SWAP_PHASES),
+  /** Networks the old container left (start-first) before stopping; a rollback rejoins them. */
+  detached: z
+    .array(z.object({ network: z.string(), endpointConfig: z.record(z.string(), z.unknown()) }))
+    .optional(),
   /** The container whose process runs the swap, when it is not refit's own daemon (a handover helper). */
   owner: z.string().optional(),
   startedAt: z.string(),

@@ -31,6 +31,10 @@ export async function rollbackSwap(
     if (holder.exists) await runtime.removeContainer(record.name);
     await runtime.renameContainer(record.oldId, record.name);
   }
+  for (const { network, endpointConfig } of record.detached ?? []) {
+    await runtime.disconnectNetwork(network, record.oldId);
+    await runtime.connectNetwork(network, record.oldId, endpointConfig);
+  }
   if (record.oldWasRunning && !old.running) await runtime.startContainer(record.oldId);
   log.info({ container: record.name, oldId: record.oldId }, 'old container restored');
 }

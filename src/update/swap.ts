@@ -2,6 +2,7 @@ import type { ContainerRuntime } from '../docker/container-runtime.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { CrashPoint } from './faults.js';
+import { aliasedEndpoints, joinAliases, leaveAliases, withoutAliases } from './network-aliases.js';
 import type { SwapJournal, SwapPhase, SwapRecord } from './journal.js';
 import { rollbackSwap } from './recovery.js';
 import { verifyStarted, type VerifyOptions } from './verify.js';
@@ -77,10 +78,14 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
     // Nothing was touched yet; without a journal nothing may be.
     return { kind: 'failed', reason: describeError(error) };
   }
+  // start-first: the new container joins its network aliases only once it is verified.
+  const aliased =
+    request.strategy === 'start-first' ? aliasedEndpoints(request.createBody, request.extraNetworks) : [];
+  const creation = aliased.length > 0 ? withoutAliases(request.createBody, request.extraNetworks) : request;
   try {
-    const newId = await deps.runtime.createContainer(record.tempName, request.createBody);
+    const newId = await deps.runtime.createContainer(record.tempName, creation.createBody);
     record = { ...record, newId };
-    for (const { network, endpointConfig } of request.extraNetworks) {
+    for (const { network, endpointConfig } of creation.extraNetworks) {
       await deps.runtime.connectNetwork(network, newId, endpointConfig);
     }
     deps.crashAt('created');
@@ -97,6 +102,12 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
   try {
     if (request.strategy === 'start-first') {
       await startAndVerify(newId, request, deps, step);
+      if (aliased.length > 0) {
+        await joinAliases(deps.runtime, newId, aliased);
+        // The old container leaves DNS while it still serves, instead of lingering there dead.
+        await step('stop-old', { detached: aliased });
+        await leaveAliases(deps.runtime, request.oldId, aliased);
+      }
       await stopAndRename(newId, record.asideName, request, deps, step);
     } else {
       await stopAndRename(newId, record.asideName, request, deps, step);

@@ -19,7 +19,7 @@ export class UpdateRun {
   private readonly swapped = new Map<string, string>();
   /** Dependents stopped while what they depend on is swapped; started again at their turn. */
   private readonly held = new Set<string>();
-  private readonly pulled = new Map<string, Promise<string>>();
+  private readonly pulled = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly subjects: Map<string, Subject>,
@@ -50,21 +50,8 @@ export class UpdateRun {
       return;
     }
 
-    let newImageId: string;
-    try {
-      newImageId = await this.imageFor(subject.checked.reference, settings.settings, log);
-    } catch (error) {
-      updated(
-        subject,
-        'failed',
-        `cannot pull ${formatImageReference(subject.checked.reference)}: ${describeError(error)}`,
-      );
-      return;
-    }
-    if (newImageId === subject.inspect.Image) {
-      updated(subject, 'fresh', 'the registry has a new digest for the same image; nothing to replace');
-      return;
-    }
+    const newImageId = await this.newImageFor(subject, settings.settings, log);
+    if (newImageId === undefined) return;
 
     await this.holdDependents(step, steps);
     if (this.deps.options.lifecycleHooks && subject.wasRunning) {
@@ -128,17 +115,12 @@ export class UpdateRun {
     const reference = subject.checked.reference;
     if (reference === undefined) return;
     const log = this.deps.logger.child({ container: container.name });
-    let newImageId: string;
-    try {
-      newImageId = await this.imageFor(reference, { ...SAME_IMAGE, noPull: this.deps.options.noPull }, log);
-    } catch (error) {
-      updated(subject, 'failed', `cannot pull ${formatImageReference(reference)}: ${describeError(error)}`);
-      return;
-    }
-    if (newImageId === subject.inspect.Image) {
-      updated(subject, 'fresh', 'the registry has a new digest for the same image; nothing to replace');
-      return;
-    }
+    const newImageId = await this.newImageFor(
+      subject,
+      { ...SAME_IMAGE, noPull: this.deps.options.noPull },
+      log,
+    );
+    if (newImageId === undefined) return;
     const helperName = `${container.name}-refit-handover-${this.deps.suffix()}`;
     await startHandover(this.deps.runtime, {
       target: subject.inspect,
@@ -197,7 +179,47 @@ export class UpdateRun {
     }
   }
 
-  private imageFor(reference: ImageReference, settings: ContainerSettings, log: Logger): Promise<string> {
+  /**
+   * The image a stale container should move to, or undefined (with the report updated) when
+   * there is nothing to move to: the pull failed, pulling is off and the host has no newer
+   * image, or the new digest names the image the container already runs.
+   */
+  private async newImageFor(
+    subject: Subject,
+    settings: ContainerSettings,
+    log: Logger,
+  ): Promise<string | undefined> {
+    const reference = subject.checked.reference;
+    if (reference === undefined) return undefined;
+    let newImageId: string | undefined;
+    try {
+      newImageId = await this.imageFor(reference, settings, log);
+    } catch (error) {
+      updated(subject, 'failed', `cannot pull ${formatImageReference(reference)}: ${describeError(error)}`);
+      return undefined;
+    }
+    if (settings.noPull && (newImageId === undefined || newImageId === subject.inspect.Image)) {
+      // Not a failure: the user asked refit not to pull; the report says what is waiting.
+      updated(
+        subject,
+        'stale',
+        `${subject.report.reason}; pulling is off, so the host has no newer image to use`,
+      );
+      return undefined;
+    }
+    if (newImageId === undefined || newImageId === subject.inspect.Image) {
+      updated(subject, 'fresh', 'the registry has a new digest for the same image; nothing to replace');
+      return undefined;
+    }
+    return newImageId;
+  }
+
+  /** The image to swap to: pulled, or with no-pull the local one (undefined when there is none). */
+  private imageFor(
+    reference: ImageReference,
+    settings: ContainerSettings,
+    log: Logger,
+  ): Promise<string | undefined> {
     const key = `${formatImageReference(reference)}|${settings.noPull ? 'local' : 'pull'}`;
     let pending = this.pulled.get(key);
     if (pending === undefined) {
@@ -205,8 +227,7 @@ export class UpdateRun {
         const ref = formatImageReference(reference);
         if (settings.noPull) {
           const raw = await this.deps.images.inspectImageRaw(ref);
-          if (raw === undefined) throw new Error(`no local image ${ref} and pulling is off`);
-          return parseImageInspect(raw).Id;
+          return raw === undefined ? undefined : parseImageInspect(raw).Id;
         }
         log.debug({ image: ref }, 'pulling image');
         const id = await this.deps.images.pullImage(ref, await this.deps.credentialsFor(reference));

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { CycleReport } from '../../src/domain/report.js';
+import { freePort } from '../support/free-port.js';
 import { startRefit } from '../support/refit-cli.js';
+import { tempStateDir } from '../support/refit-update.js';
 import { loadTestbed } from '../support/testbed.js';
 import { uniqueName } from '../support/unique-name.js';
 
@@ -16,11 +18,24 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
 describe('refit as a daemon', () => {
   it('runs a cycle per interval and stops cleanly on SIGTERM', async () => {
     const bed = loadTestbed();
+    const port = await freePort('tcp');
     const refit = startRefit(
-      ['--interval', '1', '--monitor-only', '--report', 'json', '--scope', uniqueName('daemon')],
+      [
+        '--interval',
+        '1',
+        '--monitor-only',
+        '--report',
+        'json',
+        '--scope',
+        uniqueName('daemon'),
+        '--http-api-port',
+        String(port),
+      ],
       {
         DOCKER_HOST: bed.dockerHost,
         REFIT_LOG_FORMAT: 'json',
+        REFIT_HTTP_API_HOST: '127.0.0.1',
+        REFIT_STATE_DIR: tempStateDir(),
       },
     );
     try {
@@ -29,6 +44,9 @@ describe('refit as a daemon', () => {
         15_000,
         'two cycle reports',
       );
+      // The health endpoint is what the image's HEALTHCHECK asks.
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
     } finally {
       refit.child.kill('SIGTERM');
     }

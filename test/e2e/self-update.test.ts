@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTestContainers, runTestContainer } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
+import { freePort } from '../support/free-port.js';
 import { pushImage } from '../support/images.js';
 import { buildRefitImage } from '../support/refit-image.js';
 import { containerNames, inspectContainer } from '../support/refit-update.js';
@@ -15,7 +16,10 @@ import { uniqueName } from '../support/unique-name.js';
 async function publishRefit(base: string, ref: string, version: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'refit-self-'));
   try {
-    await writeFile(join(dir, 'Dockerfile'), `FROM ${base}\nLABEL refit.test.version="${version}" refit.testbed="1"\n`);
+    await writeFile(
+      join(dir, 'Dockerfile'),
+      `FROM ${base}\nLABEL refit.test.version="${version}" refit.testbed="1"\n`,
+    );
     await docker(['build', '--quiet', '--tag', ref, '.'], { cwd: dir });
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -59,6 +63,9 @@ describe('self-update', () => {
         'REFIT_SETTLE_TIME=2s',
         '--env',
         'REFIT_LOG_LEVEL=debug',
+        // Host networking: a port of its own, so no other test's refit collides with it.
+        '--env',
+        `REFIT_HTTP_API_PORT=${await freePort('tcp')}`,
       ],
     });
     await publishRefit(base, ref, '2');

@@ -93,6 +93,13 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve();
   }
 
+  disconnectNetwork(network: string, containerId: string): Promise<void> {
+    this.record(`disconnect ${containerId.slice(0, 4)} ${network}`);
+    const c = this.find(containerId);
+    if (c !== undefined) c.networks = c.networks.filter((n) => n !== network);
+    return Promise.resolve();
+  }
+
   startContainer(id: string): Promise<void> {
     const c = this.find(id);
     this.record(`start ${c?.name ?? id}`);

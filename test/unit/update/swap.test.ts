@@ -164,6 +164,30 @@ describe('swapContainer', () => {
     ]);
   });
 
+  it('start-first joins the network aliases only once verified, and takes the old one out of them before it stops', async () => {
+    const oldId = env.runtime.add('web');
+    const aliased = {
+      createBody: { Image: 'nginx', NetworkingConfig: { EndpointsConfig: { front: { Aliases: ['web'] } } } },
+      extraNetworks: [],
+      strategy: 'start-first' as const,
+    };
+    const outcome = await swapContainer(request(oldId, aliased), env.deps);
+    expect(outcome.kind).toBe('swapped');
+    const created = [...env.runtime.containers.values()].find((c) => c.name === 'web');
+    expect(created?.body).toEqual({ Image: 'nginx', NetworkingConfig: { EndpointsConfig: { front: {} } } });
+    expect(env.runtime.calls).toEqual([
+      'create web-refit-new-x1',
+      'start web-refit-new-x1',
+      'disconnect new1 front',
+      'connect new1 front',
+      'disconnect web- front',
+      'stop web',
+      'rename web web-refit-old-x1',
+      'rename web-refit-new-x1 web',
+      'remove web-refit-old-x1',
+    ]);
+  });
+
   it('start-first leaves the old container running when the new one fails', async () => {
     const oldId = env.runtime.add('web');
     env.runtime.behaviour = () => ({ running: false, exitCode: 1 });

@@ -1,0 +1,220 @@
+import Mustache from 'mustache';
+import { shortDigest } from '../domain/digests.js';
+import type { ContainerReport, ContainerStatus, CycleReport } from '../domain/report.js';
+
+/**
+ * What a message template sees. This shape is documented in docs/notifications.md
+ * ("Templates"); renaming a field breaks users' templates, so add fields, never rename them.
+ */
+export interface TemplateEntry {
+  readonly name: string;
+  readonly image: string;
+  /** The report's status word: updated, rolled-back, failed, stale, fresh or skipped. */
+  readonly status: ContainerStatus;
+  readonly reason: string;
+  /** Short digest the container ran (`sha256:` and 12 hex digits); empty when unknown. */
+  readonly oldDigest: string;
+  /** Short digest the registry serves now; empty when unknown. */
+  readonly newDigest: string;
+  /** `old → new` when both digests are known and differ; empty otherwise. */
+  readonly change: string;
+  readonly monitorOnly: boolean;
+}
+
+export interface TemplateCounts {
+  readonly updated: number;
+  readonly rolledBack: number;
+  readonly failed: number;
+  readonly stale: number;
+  readonly fresh: number;
+  readonly skipped: number;
+}
+
+export interface TemplateView {
+  readonly hostname: string;
+  readonly title: string;
+  /** The cycle's duration in words, e.g. `4.2s` or `1m 5s`. */
+  readonly duration: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** One line: how long the cycle took and how many containers needed nothing. */
+  readonly summary: string;
+  readonly counts: TemplateCounts;
+  readonly updated: readonly TemplateEntry[];
+  readonly rolledBack: readonly TemplateEntry[];
+  readonly failed: readonly TemplateEntry[];
+  readonly stale: readonly TemplateEntry[];
+  /** Every container the message is about, in the order above (fresh and skipped ones are only counted). */
+  readonly entries: readonly TemplateEntry[];
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${(Math.round(seconds * 10) / 10).toString()}s`;
+  const whole = Math.round(seconds);
+  const minutes = Math.floor(whole / 60);
+  const rest = whole % 60;
+  if (minutes < 60) return rest === 0 ? `${minutes}m` : `${minutes}m ${rest}s`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 === 0 ? `${hours}h` : `${hours}h ${minutes % 60}m`;
+}
+
+function entryOf(container: ContainerReport): TemplateEntry {
+  const old = container.localDigests?.[0];
+  const oldDigest = old === undefined ? '' : shortDigest(old);
+  const newDigest = container.remoteDigest === undefined ? '' : shortDigest(container.remoteDigest);
+  const change =
+    oldDigest !== '' && newDigest !== '' && oldDigest !== newDigest ? `${oldDigest} → ${newDigest}` : '';
+  return {
+    name: container.name,
+    image: container.image,
+    status: container.status,
+    reason: container.reason,
+    oldDigest,
+    newDigest,
+    change,
+    monitorOnly: container.monitorOnly,
+  };
+}
+
+function summaryOf(report: CycleReport, duration: string): string {
+  const quiet = [
+    report.counts.fresh > 0 ? `${report.counts.fresh} up to date` : '',
+    report.counts.skipped > 0 ? `${report.counts.skipped} skipped` : '',
+  ].filter((part) => part !== '');
+  return quiet.length === 0 ? `Cycle took ${duration}.` : `Cycle took ${duration}; ${quiet.join(', ')}.`;
+}
+
+export function buildTemplateView(report: CycleReport, hostname: string, title: string): TemplateView {
+  const byStatus = (status: ContainerStatus): TemplateEntry[] =>
+    report.containers.filter((container) => container.status === status).map(entryOf);
+  const updated = byStatus('updated');
+  const rolledBack = byStatus('rolled-back');
+  const failed = byStatus('failed');
+  const stale = byStatus('stale');
+  const duration = formatDuration(report.durationMs);
+  return {
+    hostname,
+    title,
+    duration,
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    summary: summaryOf(report, duration),
+    counts: {
+      updated: report.counts.updated,
+      rolledBack: report.counts['rolled-back'],
+      failed: report.counts.failed,
+      stale: report.counts.stale,
+      fresh: report.counts.fresh,
+      skipped: report.counts.skipped,
+    },
+    updated,
+    rolledBack,
+    failed,
+    stale,
+    entries: [...updated, ...rolledBack, ...failed, ...stale],
+  };
+}
+
+// The default bodies are Mustache templates over the same view a user's template gets, so the
+// documented view is always enough to rebuild (and tweak) the default message.
+export const DEFAULT_TEXT_TEMPLATE = `{{#counts.updated}}
+Updated:
+{{/counts.updated}}
+{{#updated}}
+- {{name}} ({{image}}){{#change}}: {{change}}{{/change}}
+{{/updated}}
+{{#counts.rolledBack}}
+Rolled back:
+{{/counts.rolledBack}}
+{{#rolledBack}}
+- {{name}} ({{image}}){{#change}}: {{change}}{{/change}}
+  {{reason}}
+{{/rolledBack}}
+{{#counts.failed}}
+Failed:
+{{/counts.failed}}
+{{#failed}}
+- {{name}} ({{image}}){{#change}}: {{change}}{{/change}}
+  {{reason}}
+{{/failed}}
+{{#counts.stale}}
+New images available:
+{{/counts.stale}}
+{{#stale}}
+- {{name}} ({{image}}){{#change}}: {{change}}{{/change}}{{#monitorOnly}} (monitor only){{/monitorOnly}}
+{{/stale}}
+
+{{summary}}
+`;
+
+export const DEFAULT_MARKDOWN_TEMPLATE = `{{#counts.updated}}
+**Updated**
+{{/counts.updated}}
+{{#updated}}
+- \`{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}
+{{/updated}}
+{{#counts.rolledBack}}
+**Rolled back**
+{{/counts.rolledBack}}
+{{#rolledBack}}
+- \`{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}
+  {{reason}}
+{{/rolledBack}}
+{{#counts.failed}}
+**Failed**
+{{/counts.failed}}
+{{#failed}}
+- \`{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}
+  {{reason}}
+{{/failed}}
+{{#counts.stale}}
+**New images available**
+{{/counts.stale}}
+{{#stale}}
+- \`{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}{{#monitorOnly}} (monitor only){{/monitorOnly}}
+{{/stale}}
+
+_{{summary}}_
+`;
+
+// Messages are plain text or Markdown, never HTML: values go in exactly as they are.
+const verbatim = (value: unknown): string => String(value);
+
+/**
+ * A copy of the view whose objects and arrays have no prototype. Mustache calls any function a
+ * name resolves to, and through a prototype even `{{constructor}}` or `{{entries.map}}` would
+ * resolve to one; here a name can only reach the data itself.
+ */
+function dataOnly(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const copy: unknown[] = value.map(dataOnly);
+    return Object.setPrototypeOf(copy, null) as unknown[];
+  }
+  if (typeof value === 'object' && value !== null) {
+    const copy = Object.create(null) as Record<string, unknown>;
+    for (const [key, inner] of Object.entries(value)) copy[key] = dataOnly(inner);
+    return copy;
+  }
+  return value;
+}
+
+/**
+ * Renders a template with a fresh writer, so nothing is cached between calls and no partials
+ * exist (a `{{> name}}` renders nothing). Only data is reachable from the template: no code runs.
+ */
+export function renderTemplate(template: string, view: TemplateView): string {
+  return new Mustache.Writer().render(template, dataOnly(view), {}, { escape: verbatim }).trim();
+}
+
+/** Why a template cannot be used, or `undefined` when it can; checked once at start-up. */
+export function validateTemplate(template: string): string | undefined {
+  try {
+    new Mustache.Writer().parse(template);
+    return undefined;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return `not a valid Mustache template: ${detail}`;
+  }
+}

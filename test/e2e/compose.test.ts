@@ -1,0 +1,163 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_RUN_LABEL, removeTestContainers, testRunId } from '../support/containers.js';
+import { docker } from '../support/docker-cli.js';
+import { buildTestImage, pushImage } from '../support/images.js';
+import { inspectContainer, runUpdateCycle, type InspectedContainer } from '../support/refit-update.js';
+import { TESTBED_LABEL, dockerEnv, loadTestbed, type Testbed } from '../support/testbed.js';
+import { uniqueName } from '../support/unique-name.js';
+
+/** Debian's docker-compose 1.29 (the Python one). */
+const COMPOSE_CLI = '/usr/bin/docker-compose';
+const COMPOSE_PREFIX = 'com.docker.compose.';
+
+interface ComposeRun {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function composeLabels(container: InspectedContainer): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(container.Config.Labels ?? {}).filter(([key]) => key.startsWith(COMPOSE_PREFIX)),
+  );
+}
+
+/**
+ * A compose project refit updates behind compose's back: the swapped container must still be
+ * compose's container for its service, so `docker-compose ps` shows it and `docker-compose up -d`
+ * leaves it alone, and the service that depends on it is restarted after it.
+ */
+describe('compose projects on the test bed', () => {
+  let bed: Testbed;
+  let dir = '';
+  const scope = uniqueName('compose');
+  // Compose 1.29 strips anything but [a-z0-9_-] from project names; the scope has nothing else.
+  const project = scope;
+  const app = `${project}_app_1`;
+  const web = `${project}_web_1`;
+  const before = new Map<string, InspectedContainer>();
+  let result: Awaited<ReturnType<typeof runUpdateCycle>>;
+
+  const ref = (name: string): string => `${bed.registries.open.host}/${scope}/${name}:latest`;
+
+  function compose(args: readonly string[]): Promise<ComposeRun> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        COMPOSE_CLI,
+        ['--project-name', project, '--file', join(dir, 'docker-compose.yml'), ...args],
+        { cwd: dir, env: dockerEnv(bed), timeout: 120_000 },
+        (error, stdout, stderr) => {
+          if (error === null) resolve({ stdout, stderr });
+          else reject(new Error(`docker-compose ${args.join(' ')} failed: ${stderr}`, { cause: error }));
+        },
+      );
+    });
+  }
+
+  function composeFile(): string {
+    const labels = [
+      `      com.centurylinklabs.watchtower.scope: "${scope}"`,
+      `      ${TESTBED_LABEL}: "1"`,
+      `      ${TEST_RUN_LABEL}: "${testRunId}"`,
+    ];
+    return [
+      'version: "2.4"',
+      'services:',
+      '  app:',
+      `    image: ${ref('app')}`,
+      '    labels:',
+      ...labels,
+      '  web:',
+      `    image: ${ref('web')}`,
+      '    depends_on: [app]',
+      '    labels:',
+      ...labels,
+      // Compose v2 records depends_on in this label; 1.29 records it nowhere on the container,
+      // so the file writes it as v2 would.
+      `      ${COMPOSE_PREFIX}depends_on: "app:service_started:false"`,
+      '',
+    ].join('\n');
+  }
+
+  beforeAll(async () => {
+    bed = loadTestbed();
+    dir = await mkdtemp(join(tmpdir(), 'refit-compose-'));
+    for (const name of ['app', 'web']) {
+      await buildTestImage(ref(name), { marker: `${scope}-${name}-1` });
+      await pushImage(ref(name));
+    }
+    await writeFile(join(dir, 'docker-compose.yml'), composeFile());
+    await compose(['up', '--detach']);
+    for (const name of [app, web]) before.set(name, await inspectContainer(name));
+
+    // Only app changes upstream: v2 under the same tag, forgotten locally.
+    await buildTestImage(ref('app'), { marker: `${scope}-app-2` });
+    await pushImage(ref('app'));
+    await docker(['image', 'rm', ref('app')]);
+
+    result = await runUpdateCycle(bed, scope);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (dir !== '') {
+      await compose(['down', '--volumes', '--timeout', '1']).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+    await removeTestContainers();
+  });
+
+  it('updates the stale service and restarts the service that depends on it', () => {
+    expect(result.byName(app).status, result.run.stderr.slice(-3000)).toBe('updated');
+    expect(result.byName(web).status).toBe('fresh');
+    expect(result.byName(web).reason).toMatch(/restarted/);
+    expect(result.run.code).toBe(0);
+  });
+
+  it('keeps every compose label on the new container, which runs the image the tag now names', async () => {
+    const after = await inspectContainer(app);
+    expect(after.Id).not.toBe(before.get(app)?.Id);
+    expect(after.Id).toBe(result.byName(app).newId);
+    expect(after.State.Running).toBe(true);
+    const old = before.get(app);
+    if (old === undefined) throw new Error(`${app} was not inspected before the update`);
+    expect(composeLabels(after)).toEqual(composeLabels(old));
+    expect(Object.keys(composeLabels(after))).toContain(`${COMPOSE_PREFIX}config-hash`);
+    expect(after.Image).toBe(await docker(['image', 'inspect', '--format', '{{.Id}}', ref('app')]));
+  });
+
+  it('starts the dependent service again after the updated one', async () => {
+    const after = await inspectContainer(web);
+    const updated = await inspectContainer(app);
+    expect(after.Id).toBe(before.get(web)?.Id);
+    expect(after.State.Running).toBe(true);
+    expect(Date.parse(after.State.StartedAt)).toBeGreaterThan(
+      Date.parse(before.get(web)?.State.StartedAt ?? ''),
+    );
+    expect(Date.parse(after.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(updated.State.StartedAt));
+  });
+
+  it('is listed by docker-compose ps as the same service, up, under the same name', async () => {
+    const ids = (await compose(['ps', '--quiet', 'app'])).stdout.trim();
+    expect(ids).toBe(result.byName(app).newId);
+    const listing = (await compose(['ps'])).stdout;
+    const line = listing.split('\n').find((row) => row.startsWith(`${app} `));
+    expect(line, listing).toMatch(/\bUp\b/);
+  });
+
+  // Last: compose 1.29 recreates the container once (see below), so the other tests go first.
+  it('keeps the service on the new image under the same name through docker-compose up -d', async () => {
+    // Compose 1.29 hashes the image ID the tag names into com.docker.compose.config-hash, so any
+    // container started before the tag moved (including one refit made) gets recreated once by
+    // the next `up -d`; refit cannot compute compose's hash without the compose file. Compose v2
+    // compares com.docker.compose.image instead, which refit updates (unit-tested).
+    const run = await compose(['up', '--detach']);
+    const after = await inspectContainer(app);
+    expect(after.State.Running, `${run.stdout}${run.stderr}`).toBe(true);
+    expect(after.Image).toBe(await docker(['image', 'inspect', '--format', '{{.Id}}', ref('app')]));
+    expect((await inspectContainer(web)).State.Running).toBe(true);
+    expect((await compose(['ps', '--quiet', 'app'])).stdout.trim()).toBe(after.Id);
+  });
+});
