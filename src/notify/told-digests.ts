@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RefitError } from '../errors.js';
+import { writeJsonAtomically } from '../util/atomic-write.js';
 import type { ToldDigests } from './policy.js';
 
 export const TOLD_DIGESTS_FILE = 'notified-digests.json';
@@ -54,20 +55,10 @@ export function createToldDigestsStore(stateDir: string): ToldDigestsStore {
       return new Map(Object.entries(result.data.digests));
     },
 
-    // Temporary file, fsync, rename: a crash leaves the previous record or the new one, never half.
     async save(told) {
-      const temporary = `${target}.tmp`;
       const body = { version: 1, digests: Object.fromEntries(told) } satisfies z.infer<typeof fileSchema>;
       try {
-        await mkdir(stateDir, { recursive: true });
-        await writeFile(temporary, `${JSON.stringify(body)}\n`);
-        const handle = await open(temporary, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(temporary, target);
+        await writeJsonAtomically(target, body);
       } catch (error) {
         throw new ToldDigestsError(`cannot write ${target}`, error);
       }

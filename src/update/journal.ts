@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RefitError } from '../errors.js';
+import { writeJsonAtomically } from '../util/atomic-write.js';
 
 /**
  * The steps of a swap, each recorded BEFORE it is taken. After a crash, the last recorded
@@ -50,18 +51,8 @@ export class SwapJournal {
   }
 
   async record(entry: SwapRecord): Promise<void> {
-    const target = this.file(entry.oldId);
-    const temporary = `${target}.tmp`;
     try {
-      await mkdir(this.directory, { recursive: true });
-      await writeFile(temporary, `${JSON.stringify(entry)}\n`);
-      const handle = await open(temporary, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, target);
+      await writeJsonAtomically(this.file(entry.oldId), entry);
     } catch (error) {
       throw new JournalError(`cannot write the swap journal in ${this.directory}`, error);
     }
