@@ -22,6 +22,20 @@ function describeReadFailure(error: unknown): string {
     : 'cannot read the file it names';
 }
 
+function isWatchtowerName(name: string): boolean {
+  return name.startsWith('WATCHTOWER_') || name === 'REPO_PASS' || name === 'REPO_USER';
+}
+
+/** The file's content without its final newline, or undefined when it is not a readable file. */
+function tryRead(readFile: (path: string) => string, path: string): string | undefined {
+  try {
+    const content = readFile(path).replace(/\r?\n$/, '');
+    return content === '' ? undefined : content;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createEnvReader(
   env: Env,
   readFile: (path: string) => string,
@@ -38,7 +52,15 @@ export function createEnvReader(
         problems.push({ source: fileName, message: `cannot be set together with ${name}; set only one` });
         return undefined;
       }
-      if (hasDirect) return { source: name, raw: direct };
+      if (hasDirect) {
+        // Watchtower reads a secret from the file its value names, when it names one; its
+        // variables keep that meaning here. refit's own variables use <NAME>_FILE instead.
+        if (withFile && isWatchtowerName(name) && direct.startsWith('/')) {
+          const fromFile = tryRead(readFile, direct);
+          if (fromFile !== undefined) return { source: name, raw: fromFile };
+        }
+        return { source: name, raw: direct };
+      }
       if (!hasPath) return undefined;
 
       let content: string;

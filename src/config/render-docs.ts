@@ -101,6 +101,10 @@ export function renderConfigurationDoc(): string {
     '',
     `The file variables are: ${codeList(fileNames)}.`,
     '',
+    'As in Watchtower, a Watchtower variable of a secret whose value is the path of an existing file ' +
+      "(`WATCHTOWER_HTTP_API_TOKEN=/run/secrets/token`) takes that file's content; refit's own " +
+      '`REFIT_*` variables always take their value as it is.',
+    '',
     'refit never prints secrets: error messages name the variable at fault, not its value, and the ' +
       'configuration logged at start-up shows only whether each secret is set.',
     '',

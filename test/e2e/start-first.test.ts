@@ -140,7 +140,8 @@ describe('start-first updates on the test bed', () => {
     // Let the client see the old version for a while before the update.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     result = await runUpdateCycle(bed, scope);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Longer than the client's 2 s request timeout, so answers after the switch are seen too.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     await docker(['exec', client, 'touch', '/stop']);
     await docker(['wait', client]);
     answers = (await docker(['logs', client])).split('\n').filter((line) => line !== 'finished');

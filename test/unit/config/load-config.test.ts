@@ -403,6 +403,15 @@ describe('*_FILE secrets', () => {
     return path;
   }
 
+  it("reads a Watchtower variable's secret from the file its value names, as Watchtower does", () => {
+    const path = secretFile('wt-token', 'token-in-file\n');
+    expect(config({ WATCHTOWER_HTTP_API_TOKEN: path }).httpApiToken).toBe('token-in-file');
+    // refit's own variables are literal; they have REFIT_*_FILE for files.
+    expect(config({ REFIT_HTTP_API_TOKEN: path }).httpApiToken).toBe(path);
+    // A value that only looks like a path stays what it is.
+    expect(config({ WATCHTOWER_HTTP_API_TOKEN: '/not/a/file' }).httpApiToken).toBe('/not/a/file');
+  });
+
   it.each([
     ['REFIT_REPO_PASS_FILE', 'repoPass', 'pass-from-file', { REPO_USER: 'ci' }],
     ['REPO_PASS_FILE', 'repoPass', 'pass-from-file', { REPO_USER: 'ci' }],
