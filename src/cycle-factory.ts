@@ -8,6 +8,7 @@ import type { Logger } from './logging/logger.js';
 import type { CredentialProvider, RegistryClient } from './registry/index.js';
 import { runCycle } from './update/cycle.js';
 import type { CrashPoint } from './update/faults.js';
+import { createComposeHasher } from './update/compose-hash.js';
 import type { HandoverSettings } from './update/handover.js';
 import { runHook } from './update/hooks.js';
 import type { SwapJournal } from './update/journal.js';
@@ -70,6 +71,7 @@ export function createCycle(
           credentialsFor: pullAuthFrom(adapters.credentials),
           apiVersion: adapters.apiVersion,
           handover: handoverSettings(config),
+          composeHash: createComposeHasher({ dockerHost: config.dockerHost, logger }),
           verify: verifyOptions(config),
           options: {
             cleanup: config.cleanup,

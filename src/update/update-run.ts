@@ -4,6 +4,7 @@ import { formatImageReference, type ImageReference } from '../domain/image-ref.j
 import { describeError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { cloneForImage } from './clone-for-image.js';
+import { withComposeHash } from './compose-hash.js';
 import { startHandover } from './handover.js';
 import { readContainerSettings, type ContainerSettings } from './container-settings.js';
 import type { DependencyGraph } from './dependency-graph.js';
@@ -253,6 +254,7 @@ export class UpdateRun {
     });
     if (clone === undefined) return { kind: 'failed', reason: `image ${newImageId} is missing` };
     const { container } = subject.checked.candidate;
+    const composeHash = await this.deps.composeHash?.(container.labels);
     let strategy = settings.strategy;
     if (strategy === 'start-first' && !canStartBeside(subject)) {
       this.deps.logger.warn(
@@ -265,7 +267,7 @@ export class UpdateRun {
       {
         oldId: container.id,
         name: container.name,
-        createBody: clone.createBody,
+        createBody: withComposeHash(clone.createBody, composeHash),
         extraNetworks: clone.extraNetworks,
         stopSignal: settings.stopSignal,
         stopTimeoutSeconds:

@@ -6,6 +6,7 @@ import { describeError } from '../errors.js';
 import type { CheckedContainer } from './check.js';
 import { buildDependencyGraph } from './dependency-graph.js';
 import type { DependencyInfo } from './dependency-references.js';
+import type { ComposeHasher } from './compose-hash.js';
 import type { HandoverSettings } from './handover.js';
 import { planUpdates } from './update-plan.js';
 import type { SwapDependencies } from './swap.js';
@@ -30,6 +31,8 @@ export interface UpdaterDependencies extends SwapDependencies {
   readonly apiVersion: string;
   /** What a self-update helper must be told (see handover.ts). */
   readonly handover: HandoverSettings;
+  /** Compose's config hash for a service after the pull, when it can be known (compose-hash.ts). */
+  readonly composeHash?: ComposeHasher;
 }
 
 /**
