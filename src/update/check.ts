@@ -131,19 +131,15 @@ export async function checkContainers(
     (id: string) => id,
     (id) => limit(() => deps.docker.inspectImage(id)),
   );
-  const prepared = await Promise.all(
-    candidates.map(async (candidate) => ({
-      candidate,
-      prep: prepare(candidate, await settle(inspectImage(candidate.container.imageId))),
-    })),
-  );
-
   const fetchDigest = shareByKey(formatImageReference, (reference) =>
     limit(() => deps.registry.getManifestDigest(reference, deps.signal)),
   );
 
+  // Each container asks the registry as soon as its own image is read, so registry round trips
+  // overlap the engine's answers instead of waiting for every image first.
   return Promise.all(
-    prepared.map(async ({ candidate, prep }): Promise<CheckedContainer> => {
+    candidates.map(async (candidate): Promise<CheckedContainer> => {
+      const prep = prepare(candidate, await settle(inspectImage(candidate.container.imageId)));
       if (prep.kind === 'done') return { candidate, report: prep.report };
       const remote = await settle(fetchDigest(prep.reference));
       const report = compare(candidate, prep.reference, prep.localDigests, remote);
