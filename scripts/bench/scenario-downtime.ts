@@ -7,7 +7,7 @@ import { runRefit } from '../../test/support/refit-cli.js';
 import { updateEnv } from '../../test/support/refit-update.js';
 import type { BenchContext } from './context.js';
 import { epochMs, type ApiCall } from './docker-proxy.js';
-import { containerEvents, eventAt } from './engine-events.js';
+import { containerEvents, eventAt } from '../../test/support/engine-events.js';
 import type { BenchImage } from './fixtures.js';
 import {
   analyse,

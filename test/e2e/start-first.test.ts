@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTestContainers, runTestContainer } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
+import { containerEvents, type EngineEvent } from '../support/engine-events.js';
 import { buildTestImage, pushImage } from '../support/images.js';
 import { inspectContainer, runUpdateCycle } from '../support/refit-update.js';
 import { TESTBED_LABEL, loadTestbed, type Testbed } from '../support/testbed.js';
@@ -27,37 +28,6 @@ while [ ! -e /stop ] && [ "$(date +%s)" -lt "$end" ]; do
 done
 echo finished`,
 ];
-
-interface EngineEvent {
-  readonly Action: string;
-  readonly id: string;
-  readonly timeNano: number;
-}
-
-/** Container events of the bed's engine between two instants (ms), oldest first. */
-async function containerEvents(
-  sinceMs: number,
-  untilMs: number,
-  ids: readonly string[],
-): Promise<EngineEvent[]> {
-  const args = [
-    'events',
-    '--since',
-    String(Math.floor(sinceMs / 1000) - 1),
-    '--until',
-    String(Math.ceil(untilMs / 1000) + 1),
-    '--filter',
-    'type=container',
-    '--format',
-    '{{json .}}',
-  ];
-  for (const id of ids) args.push('--filter', `container=${id}`);
-  const out = await docker(args);
-  return out
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as EngineEvent);
-}
 
 function firstEvent(events: readonly EngineEvent[], id: string, action: string): number {
   const found = events.find((event) => event.id === id && event.Action === action);
@@ -147,7 +117,7 @@ describe('start-first updates on the test bed', () => {
     answers = (await docker(['logs', client])).split('\n').filter((line) => line !== 'finished');
 
     const newIds = [web, ported].map((name) => result.byName(name).newId ?? '');
-    events = await containerEvents(started, Date.now(), [...oldIds.values(), ...newIds]);
+    events = await containerEvents(bed, started, Date.now(), [...oldIds.values(), ...newIds]);
   }, 300_000);
 
   afterAll(async () => {

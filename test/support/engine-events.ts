@@ -1,5 +1,5 @@
-import { docker } from '../../test/support/docker-cli.js';
-import type { Testbed } from '../../test/support/testbed.js';
+import { docker } from './docker-cli.js';
+import type { Testbed } from './testbed.js';
 
 export interface EngineEvent {
   readonly Action: string;
