@@ -4,12 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_RUN_LABEL, removeTestContainers, testRunId } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
+import { parseMetrics, waitFor as poll } from '../support/polling.js';
 import { freePort } from '../support/free-port.js';
 import { buildTestImage, pushImage } from '../support/images.js';
 import { buildRefitImage } from '../support/refit-image.js';
@@ -175,34 +175,18 @@ interface Mail {
   readonly text: string;
 }
 
-interface SlackPost {
-  readonly path: string;
-  readonly body: string;
-}
-
-async function waitFor<T>(
+/** The example's cycles run every 2 s; 40 s leaves room for pulls on a busy machine. */
+function waitFor<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   what: string,
   timeoutMs = 40_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
+  return poll(probe, what, timeoutMs, 250);
 }
 
-/** Prometheus text → { 'name{labels}': value }. */
-function parseMetrics(text: string): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const at = line.lastIndexOf(' ');
-    values.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return values;
+interface SlackPost {
+  readonly path: string;
+  readonly body: string;
 }
 
 /**
