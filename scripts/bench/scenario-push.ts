@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/support/free-port.js';
+import { startNotifyingRegistry, stopProcess } from '../../test/support/notifying-registry.js';
 import { buildTestImage, pushImage } from '../../test/support/images.js';
 import type { BenchContext } from './context.js';
 import { epochMs } from './docker-proxy.js';
@@ -13,56 +12,6 @@ import { waitForAnswer } from './load-loop.js';
 import { RefitDaemon } from './refit-daemon.js';
 import { round } from './report.js';
 import { webImageOptions } from './scenario-downtime.js';
-
-/** A registry of the bench's own whose notifications go to refit's webhook (the bed's notify nobody). */
-async function startNotifyingRegistry(dir: string, refitPort: number, token: string) {
-  const port = await freePort('tcp');
-  // JSON is YAML, so the config needs no YAML writer.
-  const config = {
-    version: '0.1',
-    log: { level: 'warn', formatter: 'text', accesslog: { disabled: true } },
-    storage: { filesystem: { rootdirectory: join(dir, 'storage') }, delete: { enabled: true } },
-    http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
-    notifications: {
-      endpoints: [
-        {
-          name: 'refit',
-          url: `http://127.0.0.1:${refitPort}/v1/hooks/registry`,
-          headers: { Authorization: [`Bearer ${token}`] },
-          timeout: '2s',
-          threshold: 5,
-          backoff: '1s',
-        },
-      ],
-    },
-  };
-  const file = join(dir, 'config.yml');
-  await writeFile(file, JSON.stringify(config, null, 2));
-  const child = spawn('docker-registry', ['serve', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited at start:\n${output}`);
-    const status = await fetch(`http://127.0.0.1:${port}/v2/`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) break;
-    if (Date.now() > deadline) throw new Error(`the notifying registry did not answer:\n${output}`);
-    await sleep(100);
-  }
-  return { child, host: `127.0.0.1:${port}` };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /**
  * Scenario 5: a registry notifies refit of a push; the time from `docker push` returning to the
@@ -75,7 +24,12 @@ export async function runPushScenario(ctx: BenchContext): Promise<void> {
   const daemon = await RefitDaemon.start({ bed: ctx.bed, scope, dockerHost: ctx.proxy.dockerHost });
   let registry: Awaited<ReturnType<typeof startNotifyingRegistry>> | undefined;
   try {
-    registry = await startNotifyingRegistry(dir, daemon.port, daemon.token);
+    registry = await startNotifyingRegistry({
+      dir,
+      refitPort: daemon.port,
+      token: daemon.token,
+      quiet: true,
+    });
     const ref = `${registry.host}/${BENCH_NAMESPACE}/push:latest`;
     const labels = { [BENCH_LABEL]: ctx.runId };
     ctx.progress('scenario 5: v1 pushed and running');
@@ -125,7 +79,7 @@ export async function runPushScenario(ctx: BenchContext): Promise<void> {
     };
   } finally {
     await daemon.stop();
-    if (registry !== undefined) await stopChild(registry.child);
+    if (registry !== undefined) await stopProcess(registry.child);
     await rm(dir, { recursive: true, force: true });
   }
 }

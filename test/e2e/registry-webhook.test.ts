@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleReport } from '../../src/domain/report.js';
 import { removeTestContainers, runTestContainer } from '../support/containers.js';
 import { freePort } from '../support/free-port.js';
+import { startNotifyingRegistry, stopProcess } from '../support/notifying-registry.js';
 import { buildTestImage, pushImage } from '../support/images.js';
 import { startRefit } from '../support/refit-cli.js';
 import { inspectContainer, updateEnv } from '../support/refit-update.js';
@@ -33,53 +33,6 @@ async function waitFor<T>(
   }
 }
 
-/**
- * A registry of this test's own, whose notification endpoint is refit's webhook: the bed's
- * shared registries notify nobody, and this one must notify exactly the refit under test.
- */
-async function startNotifyingRegistry(dir: string, port: number, refitPort: number) {
-  // JSON is YAML, so the config needs no YAML writer.
-  const config = {
-    version: '0.1',
-    log: { level: 'info', formatter: 'text' },
-    storage: { filesystem: { rootdirectory: join(dir, 'storage') }, delete: { enabled: true } },
-    http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
-    notifications: {
-      endpoints: [
-        {
-          name: 'refit',
-          url: `http://127.0.0.1:${refitPort}/v1/hooks/registry`,
-          headers: { Authorization: [`Bearer ${TOKEN}`] },
-          timeout: '2s',
-          threshold: 5,
-          backoff: '1s',
-        },
-      ],
-    },
-  };
-  const file = join(dir, 'config.yml');
-  await writeFile(file, JSON.stringify(config, null, 2));
-  const child = spawn('docker-registry', ['serve', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = { text: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  await waitFor(
-    async () => {
-      if (exited) throw new Error(`docker-registry exited at start:\n${output.text}`);
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 200 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    15_000,
-    'the notifying registry to answer',
-  );
-  return { child, output, host: `127.0.0.1:${port}` };
-}
-
 /** refit's last report, or `undefined` before its first cycle. */
 async function latestReport(port: number): Promise<CycleReport | undefined> {
   const res = await fetch(`http://127.0.0.1:${port}/v1/report`, {
@@ -88,15 +41,6 @@ async function latestReport(port: number): Promise<CycleReport | undefined> {
   if (res.status === 404) return undefined;
   expect(res.status).toBe(200);
   return (await res.json()) as CycleReport;
-}
-
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /**
@@ -125,7 +69,7 @@ describe('registry webhook', () => {
 
   it('replaces the container within seconds of a push, with a 24 h poll interval', async () => {
     const refitPort = await freePort('tcp');
-    registry = await startNotifyingRegistry(dir, await freePort('tcp'), refitPort);
+    registry = await startNotifyingRegistry({ dir, refitPort, token: TOKEN });
     const ref = `${registry.host}/${scope}/app:latest`;
 
     await buildTestImage(ref, { marker: `${scope}-1` });
