@@ -55,5 +55,6 @@ LABEL refit.self="true" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.base.name="node:20-bookworm-slim"
 # node runs as PID 1 directly (exec form, no shell) so SIGTERM reaches refit and it can stop
-# gracefully, letting a running cycle finish.
-ENTRYPOINT ["node", "/app/bin/refit.js"]
+# gracefully, letting a running cycle finish. The V8 flags are those of bin/node-flags (why:
+# there); a test keeps the two equal.
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--heap-growing-percent=20", "--liftoff-only", "/app/bin/refit.js"]

@@ -42,4 +42,6 @@ if ! engine_answers; then
   engine_answers || { echo "refit: dockerd did not start; see /var/log/refit-dockerd.log" >&2; exit 1; }
 fi
 
-exec node bin/refit.js "$@"
+# The daemon's V8 settings (see the file for why).
+read -ra node_flags < <(grep -v '^#' bin/node-flags)
+exec node "${node_flags[@]}" bin/refit.js "$@"

@@ -13,6 +13,8 @@ import type { HandoverSettings } from './update/handover.js';
 import { runHook } from './update/hooks.js';
 import type { SwapJournal } from './update/journal.js';
 import { pullAuthFrom } from './update/pull-auth.js';
+import { createRejectedDigestsStore } from './update/rejected-digests.js';
+import { withRollbackMemory } from './update/rollback-memory.js';
 import { applyUpdates } from './update/updater.js';
 import type { VerifyOptions } from './update/verify.js';
 
@@ -57,31 +59,36 @@ export function createCycle(
 ): (request?: { readonly images?: readonly string[] }) => Promise<CycleReport> {
   const { docker, runtime, registry, logger } = adapters;
   const now = (): Date => new Date();
+  // A digest that was rolled back is not tried again until the registry serves another one.
   const update = config.monitorOnly
     ? undefined
-    : (checked: Parameters<typeof applyUpdates>[0]) =>
-        applyUpdates(checked, {
-          runtime,
-          images: runtime,
-          journal: adapters.journal,
-          logger,
-          crashAt: adapters.crashAt,
-          now,
-          suffix: () => randomBytes(4).toString('hex'),
-          credentialsFor: pullAuthFrom(adapters.credentials),
-          apiVersion: adapters.apiVersion,
-          handover: handoverSettings(config),
-          composeHash: createComposeHasher({ dockerHost: config.dockerHost, logger }),
-          verify: verifyOptions(config),
-          options: {
-            cleanup: config.cleanup,
-            noPull: config.noPull,
-            noRestart: config.noRestart,
-            reviveStopped: config.reviveStopped,
-            stopTimeoutSeconds: config.stopTimeoutSeconds,
-            lifecycleHooks: config.lifecycleHooks,
-          },
-        });
+    : withRollbackMemory(
+        (checked) =>
+          applyUpdates(checked, {
+            runtime,
+            images: runtime,
+            journal: adapters.journal,
+            logger,
+            crashAt: adapters.crashAt,
+            now,
+            suffix: () => randomBytes(4).toString('hex'),
+            credentialsFor: pullAuthFrom(adapters.credentials),
+            apiVersion: adapters.apiVersion,
+            handover: handoverSettings(config),
+            composeHash: createComposeHasher({ dockerHost: config.dockerHost, logger }),
+            verify: verifyOptions(config),
+            options: {
+              cleanup: config.cleanup,
+              noPull: config.noPull,
+              noRestart: config.noRestart,
+              reviveStopped: config.reviveStopped,
+              stopTimeoutSeconds: config.stopTimeoutSeconds,
+              lifecycleHooks: config.lifecycleHooks,
+            },
+          }),
+        createRejectedDigestsStore(config.stateDir),
+        { logger, now },
+      );
   const aroundCheck = config.lifecycleHooks
     ? async (
         phase: 'pre-check' | 'post-check',

@@ -13,10 +13,11 @@ import { startHttpApi } from './http/start-http-api.js';
 import { createMetrics } from './metrics/metrics.js';
 import { setUpNotifications } from './notify/setup.js';
 import { createCycle, verifyOptions } from './cycle-factory.js';
-import { createCredentialProvider, createRegistryClient } from './registry/index.js';
+import { createCredentialProvider, createRegistryClient, registrySchemesFile } from './registry/index.js';
 import { Scheduler, type CycleRequest, type Trigger } from './scheduler/scheduler.js';
 import { crashPointsFromEnv } from './update/faults.js';
 import { handoverFromEnv } from './update/handover.js';
+import { recoverHeldDependents } from './update/held-recovery.js';
 import { runHandover } from './update/handover-run.js';
 import { SwapJournal } from './update/journal.js';
 import { recoverInterruptedSwaps } from './update/recovery.js';
@@ -107,6 +108,7 @@ export async function main(io: MainIo): Promise<number> {
     credentials,
     insecureRegistries: config.insecureRegistries,
     timeoutMs: config.registryTimeoutSeconds * 1000,
+    schemeFile: registrySchemesFile(config.stateDir),
     logger: logger.child({ component: 'registry' }),
     onRequest: (event) => {
       metrics.registryRequest(event);
@@ -137,6 +139,12 @@ export async function main(io: MainIo): Promise<number> {
     await registry.close();
     return outcome.kind === 'swapped' ? EXIT_OK : EXIT_FAILED;
   }
+
+  // The dependents a crash left stopped, once interrupted swaps (above) put back what they
+  // depend on. Not in a handover helper: the refit it starts (or restores) does it at its start.
+  await recoverHeldDependents(journal, runtime, logger).catch((error: unknown) => {
+    logger.error({ stateDir: config.stateDir, err: describeError(error) }, 'cannot read the swap journal');
+  });
 
   const cycle = createCycle(config, {
     docker,

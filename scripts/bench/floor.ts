@@ -29,7 +29,8 @@ async function head(agent: Agent, image: BenchImage, authorization: string | und
   const url = `http://${image.ref.slice(0, image.ref.indexOf('/'))}/v2/${image.repository}/manifests/latest`;
   const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
   if (authorization !== undefined) headers['authorization'] = authorization;
-  const res = await request(url, { method: 'HEAD', headers, dispatcher: agent });
+  // reset: false keeps the connection for the next HEAD, as refit does (undici closes it otherwise).
+  const res = await request(url, { method: 'HEAD', headers, dispatcher: agent, reset: false });
   await res.body.dump();
   if (res.statusCode !== 200 || res.headers['docker-content-digest'] === undefined) {
     throw new Error(`floor: HEAD ${url} answered ${res.statusCode}`);

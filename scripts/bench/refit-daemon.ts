@@ -26,6 +26,8 @@ export interface DaemonOptions {
   readonly dockerHost?: string;
   readonly extraEnv?: Readonly<Record<string, string>>;
   readonly logLevel?: 'info' | 'debug';
+  /** REFIT_STATE_DIR; a new empty one unless given (another daemon's: refit as restarted). */
+  readonly stateDir?: string;
 }
 
 /** A refit daemon with the HTTP API on, cycles only when asked (`POST /v1/update`). */
@@ -34,11 +36,13 @@ export class RefitDaemon {
     private readonly run: ReturnType<typeof startRefit>,
     readonly port: number,
     readonly token: string,
+    readonly stateDir: string,
   ) {}
 
   static async start(options: DaemonOptions): Promise<RefitDaemon> {
     const port = await freePort('tcp');
     const token = randomBytes(16).toString('hex');
+    const stateDir = options.stateDir ?? tempStateDir();
     const run = startRefit(
       [
         '--http-api-update',
@@ -52,7 +56,7 @@ export class RefitDaemon {
       {
         DOCKER_HOST: options.dockerHost ?? options.bed.dockerHost,
         DOCKER_CONFIG: options.bed.dockerConfigDir,
-        REFIT_STATE_DIR: tempStateDir(),
+        REFIT_STATE_DIR: stateDir,
         REFIT_SETTLE_TIME: '1s',
         REFIT_HEALTH_TIMEOUT: '30s',
         REFIT_LOG_FORMAT: 'json',
@@ -61,7 +65,7 @@ export class RefitDaemon {
         ...options.extraEnv,
       },
     );
-    const daemon = new RefitDaemon(run, port, token);
+    const daemon = new RefitDaemon(run, port, token, stateDir);
     const deadline = Date.now() + 30_000;
     while (!run.output.stderr.includes('"msg":"HTTP API listening"')) {
       if (run.child.exitCode !== null || Date.now() > deadline) {

@@ -210,7 +210,7 @@ const TABLE = [
     schema: nonEmptyText('a directory'),
     default: '/var/lib/refit',
     defaultText: '/var/lib/refit',
-    doc: 'Where refit keeps its swap journal, so it can finish or undo a swap a crash interrupted. Mount a volume here.',
+    doc: 'Where refit keeps what must outlive a restart: the swap journal (to finish or undo a swap a crash interrupted, and restart dependents it had stopped), the digests it rolled back (rejected-digests.json), the digests it already notified about (notified-digests.json) and the authentication each registry asked for (registry-schemes.json). Mount a volume here.',
   },
 
   // Registry

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { z } from 'zod';
 import type { ContainerSnapshot, ContainerState, ImageSnapshot } from '../domain/container.js';
 import { negotiateApiVersion } from './api-version.js';
@@ -6,6 +6,7 @@ import { connectionOptions, type DockerConnectionSettings } from './connection.j
 import type { DockerClient } from './docker-client.js';
 import { DockerError, engineStatus, wrapDockerError } from './docker-error.js';
 import { DockerodeRuntime } from './dockerode-runtime.js';
+import { loadDockerode } from './load-dockerode.js';
 import {
   containerInspectSchema,
   containerListSchema,
@@ -66,6 +67,7 @@ export class DockerodeClient implements DockerClient {
   /** Connects and negotiates the API version with the engine. */
   static async connect(settings: DockerConnectionSettings): Promise<DockerodeClient> {
     const options = connectionOptions(settings);
+    const Docker = loadDockerode();
     const probe = new Docker(options);
     const version = parseAnswer(
       versionSchema,

@@ -1,6 +1,9 @@
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
+import type PinoPretty from 'pino-pretty';
+
+const require = createRequire(import.meta.url);
 
 export type Logger = PinoLogger;
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -44,6 +47,8 @@ export function createLogger(settings: LoggerSettings): Logger {
   const usePretty =
     settings.format === 'pretty' || (settings.format === 'auto' && destination.isTTY === true);
   if (usePretty) {
+    // Loaded only for a terminal: a daemon writing JSON never holds pino-pretty's code.
+    const pretty = require('pino-pretty') as typeof PinoPretty;
     return pino(options, pretty({ destination, colorize: destination.isTTY === true, sync: true }));
   }
   return pino(options, destination);

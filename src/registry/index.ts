@@ -5,6 +5,7 @@ export {
   type ClosableRegistryClient,
   type RegistryClientOptions,
 } from './undici-registry-client.js';
+export { REGISTRY_SCHEMES_FILE, registrySchemesFile } from './scheme-store.js';
 export { RegistryError, type RegistryErrorCode, type RegistryTarget } from './registry-error.js';
 export type { RegistryLogger, RegistryRequestEvent, RegistryRequestKind } from './registry-http.js';
 export {

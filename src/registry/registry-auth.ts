@@ -9,6 +9,7 @@ import { forTarget, raceAbort } from './race-abort.js';
 import { RegistryError, type RegistryTarget } from './registry-error.js';
 import type { RegistryHttp, RegistryLogger } from './registry-http.js';
 import type { TransportPolicy } from './registry-transport.js';
+import type { RegistryScheme, SchemeStore } from './scheme-store.js';
 import type { TokenCache } from './token-cache.js';
 import { pullScope, requestToken } from './token-request.js';
 import {
@@ -18,13 +19,7 @@ import {
   type AuthChallenge,
 } from './www-authenticate.js';
 
-/** What a registry asked for last time, so the next request can authenticate up front. */
-type SchemeMemory =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'basic' }
-  | { readonly kind: 'bearer'; readonly realm: string; readonly service: string | undefined };
-
-export type SchemeKind = SchemeMemory['kind'];
+export type SchemeKind = RegistryScheme['kind'];
 
 /** The Authorization header to send, and whether configured credentials went into it. */
 export interface Authorization {
@@ -44,6 +39,8 @@ export interface RegistryAuthOptions {
   readonly tokens: TokenCache;
   readonly now: () => number;
   readonly logger?: RegistryLogger | undefined;
+  /** Where schemes learnt are kept across restarts; in memory only without one. */
+  readonly store?: SchemeStore | undefined;
 }
 
 const ANONYMOUS: Authorization = { header: undefined, withCredentials: false, freshToken: false };
@@ -51,13 +48,31 @@ const ANONYMOUS: Authorization = { header: undefined, withCredentials: false, fr
 /**
  * Registry authentication: answers 401 challenges (Bearer token or Basic), caches tokens per
  * (registry, realm, service, scope), and remembers per registry which scheme it wants (learnt
- * from the API version check or a challenge) so requests authenticate up front instead of
- * collecting a 401 every time.
+ * from the API version check or a challenge, and kept in the store across restarts) so requests
+ * authenticate up front instead of collecting a 401 every time.
  */
 export class RegistryAuth {
-  private readonly schemes = new Map<string, SchemeMemory>();
+  private readonly schemes = new Map<string, RegistryScheme>();
+  /**
+   * Registries whose scheme comes from the store and no answer of this process has confirmed:
+   * a token realm that stopped working may have moved, so the registry is asked again.
+   */
+  private readonly unconfirmed = new Set<string>();
+  private loading: Promise<void> | undefined;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RegistryAuthOptions) {}
+
+  /** Takes in the schemes stored by earlier runs; call (and await) before the first request. */
+  ready(): Promise<void> {
+    this.loading ??= this.load();
+    return this.loading;
+  }
+
+  /** Settles once the schemes learnt so far are saved (or a warning said why not). */
+  settled(): Promise<void> {
+    return this.saving;
+  }
 
   /** Whether refit knows which scheme `registry` wants (including none). */
   knows(registry: string): boolean {
@@ -66,7 +81,7 @@ export class RegistryAuth {
 
   /** Records that `registry` serves requests without authentication, until it answers a 401. */
   rememberOpen(registry: string): void {
-    this.schemes.set(registry, { kind: 'none' });
+    this.remember(registry, { kind: 'none' });
   }
 
   /**
@@ -87,11 +102,11 @@ export class RegistryAuth {
     if (bearer !== undefined) {
       const realm = bearer.params['realm'];
       if (realm === undefined || realm === '') return undefined;
-      this.schemes.set(registry, { kind: 'bearer', realm, service: bearer.params['service'] });
+      this.remember(registry, { kind: 'bearer', realm, service: bearer.params['service'] });
       return 'bearer';
     }
     if (findChallenge(challenges, 'basic') === undefined) return undefined;
-    this.schemes.set(registry, { kind: 'basic' });
+    this.remember(registry, { kind: 'basic' });
     return 'basic';
   }
 
@@ -104,7 +119,23 @@ export class RegistryAuth {
       if (credentials === undefined || isIdentityToken(credentials)) return ANONYMOUS;
       return { header: basicAuthorization(credentials), withCredentials: true, freshToken: false };
     }
-    return this.bearer(target, scheme.realm, scheme.service, signal);
+    if (!this.unconfirmed.has(target.registry))
+      return this.bearer(target, scheme.realm, scheme.service, signal);
+    try {
+      const authorization = await this.bearer(target, scheme.realm, scheme.service, signal);
+      this.unconfirmed.delete(target.registry);
+      return authorization;
+    } catch (error) {
+      if (error instanceof RegistryError && error.code === 'ABORTED') throw error;
+      // The realm stored by an earlier run may have moved: an anonymous request collects the
+      // registry's current challenge, and answering it fails the same way if nothing moved.
+      this.options.logger?.debug(
+        { registry: target.registry, realm: scheme.realm, err: describeError(error) },
+        'remembered token server failed; asking the registry how to authenticate',
+      );
+      this.forget(target.registry, scheme);
+      return ANONYMOUS;
+    }
   }
 
   /**
@@ -137,7 +168,7 @@ export class RegistryAuth {
       const sameChallenge = before?.kind === 'bearer' && before.realm === realm && before.service === service;
       // A token just issued for this scope would be issued again: one token request is enough.
       if (sent.freshToken && sameChallenge) return undefined;
-      this.schemes.set(target.registry, { kind: 'bearer', realm, service });
+      this.remember(target.registry, { kind: 'bearer', realm, service });
       if (sent.header?.startsWith('Bearer ') === true) {
         this.options.tokens.invalidate(
           this.tokenKey(target, realm, service),
@@ -148,7 +179,7 @@ export class RegistryAuth {
     }
 
     if (findChallenge(challenges, 'basic') !== undefined) {
-      this.schemes.set(target.registry, { kind: 'basic' });
+      this.remember(target.registry, { kind: 'basic' });
       const credentials = await this.credentialsFor(target);
       if (credentials === undefined) {
         throw new RegistryError(
@@ -178,6 +209,40 @@ export class RegistryAuth {
         status: 401,
       },
     );
+  }
+
+  private async load(): Promise<void> {
+    if (this.options.store === undefined) return;
+    const stored = await this.options.store.load();
+    for (const [registry, scheme] of stored) {
+      // Anything learnt while the file was being read is newer.
+      if (this.schemes.has(registry)) continue;
+      this.schemes.set(registry, scheme);
+      this.unconfirmed.add(registry);
+    }
+  }
+
+  /** Records what a registry answer said, saving it when it differs from what was known. */
+  private remember(registry: string, scheme: RegistryScheme): void {
+    this.unconfirmed.delete(registry);
+    const before = this.schemes.get(registry);
+    if (before !== undefined && sameScheme(before, scheme)) return;
+    this.schemes.set(registry, scheme);
+    this.save();
+  }
+
+  /** Drops `scheme` for `registry`, unless an answer has replaced it meanwhile. */
+  private forget(registry: string, scheme: RegistryScheme): void {
+    if (this.schemes.get(registry) !== scheme) return;
+    this.unconfirmed.delete(registry);
+    this.schemes.delete(registry);
+    this.save();
+  }
+
+  private save(): void {
+    if (this.options.store === undefined) return;
+    // The store writes one at a time and the newest schemes last: its promise covers earlier ones.
+    this.saving = this.options.store.save(new Map(this.schemes));
   }
 
   private parseChallenges(
@@ -236,4 +301,9 @@ export class RegistryAuth {
       });
     }
   }
+}
+
+function sameScheme(a: RegistryScheme, b: RegistryScheme): boolean {
+  if (a.kind !== 'bearer' || b.kind !== 'bearer') return a.kind === b.kind;
+  return a.realm === b.realm && a.service === b.service;
 }

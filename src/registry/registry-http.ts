@@ -132,6 +132,10 @@ export class RegistryHttp {
         signal,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
+        // undici closes the connection after every HEAD unless told otherwise (in case a server
+        // wrongly sends a body). Registries answer HEAD correctly, and a manifest check is a
+        // HEAD: without this each one would open a new connection, with a TLS handshake.
+        reset: false,
       });
     } catch (error) {
       this.report(request, 'error');

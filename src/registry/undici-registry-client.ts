@@ -22,6 +22,7 @@ import {
 } from './registry-http.js';
 import { RegistryPing } from './registry-ping.js';
 import { createTransportPolicy, type TransportPolicy } from './registry-transport.js';
+import { createSchemeFileStore } from './scheme-store.js';
 import { TokenCache } from './token-cache.js';
 
 export interface RegistryClientOptions {
@@ -43,6 +44,12 @@ export interface RegistryClientOptions {
   readonly maxRetryWaitMs?: number | undefined;
   /** Largest manifest body accepted on the GET fallback. Default 4 MiB, the distribution spec's limit. */
   readonly maxManifestBytes?: number | undefined;
+  /**
+   * JSON file where the authentication scheme each registry asked for is kept across restarts
+   * (`registrySchemesFile(stateDir)`), so a restarted refit need not ask again. Without it the
+   * schemes live in memory only.
+   */
+  readonly schemeFile?: string | undefined;
 }
 
 export type ClosableRegistryClient = RegistryClient & { close(): Promise<void> };
@@ -54,7 +61,7 @@ type Attempt<T> = { readonly value: T } | { readonly challenge: string | string[
  * The undici adapter of the RegistryClient port: asks the registry for a tag's manifest digest
  * with `HEAD /v2/<repository>/manifests/<tag>` (never pulling), falling back to hashing a GET
  * body when the registry sends no digest header. The first request to a registry is preceded
- * by one shared `GET /v2/` that tells its authentication scheme.
+ * by one shared `GET /v2/` that tells its authentication scheme, unless an earlier run stored it.
  */
 export function createRegistryClient(options: RegistryClientOptions): ClosableRegistryClient {
   const ownsDispatcher = options.dispatcher === undefined;
@@ -85,6 +92,10 @@ export function createRegistryClient(options: RegistryClientOptions): ClosableRe
     tokens: new TokenCache(now),
     now,
     logger: options.logger,
+    store:
+      options.schemeFile === undefined
+        ? undefined
+        : createSchemeFileStore(options.schemeFile, options.logger),
   });
   const client = new UndiciRegistryClient(
     http,
@@ -97,6 +108,8 @@ export function createRegistryClient(options: RegistryClientOptions): ClosableRe
   return {
     getManifestDigest: (ref, signal) => client.getManifestDigest(ref, signal),
     async close() {
+      // A scheme learnt by a --run-once cycle must reach the disk before the process exits.
+      await auth.settled();
       // An injected dispatcher belongs to whoever made it.
       if (ownsDispatcher) await dispatcher.close();
     },
@@ -119,6 +132,8 @@ class UndiciRegistryClient implements RegistryClient {
     const apiBase = this.transport.baseUrl(registryApiHost(ref));
     const url = new URL(`/v2/${ref.repository}/manifests/${reference}`, apiBase);
 
+    // The schemes stored by an earlier run decide whether the registry needs checking at all.
+    await this.auth.ready();
     await this.ping.ensure(target, apiBase, signal);
     const fromHead = await this.manifestRequest('HEAD', url, target, signal, (response) =>
       Promise.resolve(this.readHead(response, target)),

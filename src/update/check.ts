@@ -143,9 +143,14 @@ export async function checkContainers(
       if (prep.kind === 'done') return { candidate, report: prep.report };
       const remote = await settle(fetchDigest(prep.reference));
       const report = compare(candidate, prep.reference, prep.localDigests, remote);
-      deps.logger
-        .child({ container: candidate.container.name })
-        .debug({ status: report.status, remoteDigest: report.remoteDigest }, 'checked container');
+      // No child logger here: this runs for every container every cycle, and a child costs its
+      // bindings' serialization and redaction even when debug lines are off.
+      if (deps.logger.isLevelEnabled('debug')) {
+        deps.logger.debug(
+          { container: candidate.container.name, status: report.status, remoteDigest: report.remoteDigest },
+          'checked container',
+        );
+      }
       return { candidate, report, reference: prep.reference };
     }),
   );

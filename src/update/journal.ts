@@ -33,6 +33,29 @@ const swapRecordSchema = z.object({
 });
 export type SwapRecord = z.infer<typeof swapRecordSchema>;
 
+/**
+ * A dependent refit stopped so that what it depends on could be swapped, recorded BEFORE it is
+ * stopped and removed once it runs again. After a crash, recovery starts what is still held.
+ */
+const heldRecordSchema = z.object({
+  version: z.literal(1),
+  id: z.string().min(1),
+  name: z.string().min(1),
+  /** Only running dependents are held: refit never starts one it found stopped. */
+  wasRunning: z.literal(true),
+  /**
+   * The engine's `State.StartedAt` of the run refit stopped. The engine's own clock, so it can be
+   * compared with a later inspect whatever refit's clock says: a different value means someone
+   * started the container since, and then whether it runs is their decision.
+   */
+  runStartedAt: z.string().min(1),
+  /** The container whose swap it was stopped for. */
+  heldFor: z.string().min(1),
+  /** When refit recorded it (refit's clock): recovery starts the latest-held last. */
+  heldAt: z.string(),
+});
+export type HeldRecord = z.infer<typeof heldRecordSchema>;
+
 export class JournalError extends RefitError {
   constructor(message: string, cause?: unknown) {
     super('JOURNAL_ERROR', message, { cause });
@@ -40,7 +63,8 @@ export class JournalError extends RefitError {
 }
 
 /**
- * Swap records on disk, one file per container being swapped, written atomically (temporary
+ * Swap records on disk, one file per container being swapped (`swap-<old ID>.json`), and one
+ * per dependent held stopped during a swap (`held-<ID>.json`), written atomically (temporary
  * file, fsync, rename) so a crash leaves either the previous record or the new one.
  */
 export class SwapJournal {
@@ -48,6 +72,10 @@ export class SwapJournal {
 
   private file(oldId: string): string {
     return join(this.directory, `swap-${oldId}.json`);
+  }
+
+  private heldFile(id: string): string {
+    return join(this.directory, `held-${id}.json`);
   }
 
   async record(entry: SwapRecord): Promise<void> {
@@ -63,7 +91,33 @@ export class SwapJournal {
   }
 
   /** Every unfinished swap. An unreadable record is reported, not skipped silently. */
-  async pending(): Promise<{ records: SwapRecord[]; unreadable: string[] }> {
+  pending(): Promise<{ records: SwapRecord[]; unreadable: string[] }> {
+    return this.readAll(/^swap-.+\.json$/, swapRecordSchema);
+  }
+
+  /** Records a dependent about to be stopped; throws (and nothing may be stopped) when it cannot. */
+  async hold(entry: HeldRecord): Promise<void> {
+    try {
+      await writeJsonAtomically(this.heldFile(entry.id), entry);
+    } catch (error) {
+      throw new JournalError(`cannot write the swap journal in ${this.directory}`, error);
+    }
+  }
+
+  /** The dependent runs again, or refit left it stopped on purpose: nothing to recover. */
+  async release(id: string): Promise<void> {
+    await rm(this.heldFile(id), { force: true });
+  }
+
+  /** Every dependent still recorded as held. An unreadable record is reported, not skipped silently. */
+  held(): Promise<{ records: HeldRecord[]; unreadable: string[] }> {
+    return this.readAll(/^held-.+\.json$/, heldRecordSchema);
+  }
+
+  private async readAll<T>(
+    pattern: RegExp,
+    schema: z.ZodType<T>,
+  ): Promise<{ records: T[]; unreadable: string[] }> {
     let names: string[];
     try {
       names = await readdir(this.directory);
@@ -71,12 +125,12 @@ export class SwapJournal {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], unreadable: [] };
       throw new JournalError(`cannot read the swap journal in ${this.directory}`, error);
     }
-    const records: SwapRecord[] = [];
+    const records: T[] = [];
     const unreadable: string[] = [];
-    for (const name of names.filter((n) => /^swap-.+\.json$/.test(n)).sort()) {
+    for (const name of names.filter((n) => pattern.test(n)).sort()) {
       const path = join(this.directory, name);
       try {
-        records.push(swapRecordSchema.parse(JSON.parse(await readFile(path, 'utf8'))));
+        records.push(schema.parse(JSON.parse(await readFile(path, 'utf8'))));
       } catch {
         unreadable.push(path);
       }

@@ -5,6 +5,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { cloneForImage } from './clone-for-image.js';
 import { withComposeHash } from './compose-hash.js';
+import { currentRun } from './container-run.js';
 import { startHandover } from './handover.js';
 import { readContainerSettings, type ContainerSettings } from './container-settings.js';
 import type { DependencyGraph } from './dependency-graph.js';
@@ -32,9 +33,12 @@ export class UpdateRun {
     try {
       await this.trySwap(step, steps);
     } finally {
-      // A dependent stopped for an earlier swap runs again whatever happened to its own update.
-      if (this.held.delete(step.id) && !this.swapped.has(step.id))
-        await this.deps.runtime.startContainer(step.id);
+      // A dependent stopped for an earlier swap runs again whatever happened to its own update;
+      // swapped, it is gone and its replacement was started (or left stopped on purpose).
+      if (this.held.delete(step.id)) {
+        if (!this.swapped.has(step.id)) await this.deps.runtime.startContainer(step.id);
+        await this.deps.journal.release(step.id);
+      }
     }
   }
 
@@ -85,7 +89,11 @@ export class UpdateRun {
         subject.inspect.Image,
         settings.ok ? settings.settings : SAME_IMAGE,
       );
-      this.held.delete(step.id);
+      if (this.held.delete(step.id)) {
+        // Not replaced: a swap that failed before touching it leaves it stopped as refit held it.
+        if (outcome.kind !== 'swapped') await this.deps.runtime.startContainer(step.id);
+        await this.deps.journal.release(step.id);
+      }
       if (outcome.kind === 'swapped') {
         subject.report = {
           ...subject.report,
@@ -99,6 +107,7 @@ export class UpdateRun {
     }
     if (this.held.delete(step.id)) {
       await this.deps.runtime.startContainer(step.id);
+      await this.deps.journal.release(step.id);
       subject.report = {
         ...subject.report,
         reason: `${subject.report.reason}; restarted after what it depends on was updated`,
@@ -138,16 +147,23 @@ export class UpdateRun {
     );
   }
 
-  /** Starts every dependent still held (e.g. when what it depends on failed to update). */
+  /**
+   * Starts every dependent still held (e.g. when what it depends on failed to update),
+   * dependencies first: they were held dependents first. One that cannot be started keeps its
+   * journal record, so the next start of refit tries again.
+   */
   async releaseHeld(): Promise<void> {
-    for (const id of [...this.held]) {
+    for (const id of [...this.held].reverse()) {
       this.held.delete(id);
-      await this.deps.runtime.startContainer(id).catch((error: unknown) => {
+      try {
+        await this.deps.runtime.startContainer(id);
+        await this.deps.journal.release(id);
+      } catch (error) {
         this.deps.logger.error(
           { containerId: id, err: describeError(error) },
           'could not restart a held dependent',
         );
-      });
+      }
     }
   }
 
@@ -161,7 +177,11 @@ export class UpdateRun {
     );
   }
 
-  /** Stops the running containers that depend on `step`, dependents first, before it is swapped. */
+  /**
+   * Stops the running containers that depend on `step`, dependents first, before it is swapped.
+   * Each is journalled before it is stopped, so that a crash cannot leave it stopped for good
+   * (recovery starts it again, see held-recovery.ts).
+   */
   private async holdDependents(step: PlanStep, steps: readonly PlanStep[]): Promise<void> {
     const dependents = withDependents(this.graph, [step.id]);
     dependents.delete(step.id);
@@ -169,15 +189,31 @@ export class UpdateRun {
       .map((s) => s.id)
       .filter((id) => dependents.has(id))
       .reverse();
+    let stopped = 0;
     for (const id of order) {
       const subject = this.subjects.get(id);
       if (subject === undefined || !subject.wasRunning || this.held.has(id)) continue;
+      // Stopping a container that no longer runs would hold nothing, and starting it later
+      // would start what someone stopped.
+      const run = await currentRun(this.deps.runtime, id);
+      if (run === undefined || !run.running) continue;
+      await this.deps.journal.hold({
+        version: 1,
+        id,
+        name: subject.checked.candidate.container.name,
+        wasRunning: true,
+        runStartedAt: run.startedAt,
+        heldFor: step.name,
+        heldAt: this.deps.now().toISOString(),
+      });
       this.held.add(id);
       await this.deps.runtime.stopContainer(id, {
         signal: undefined,
         timeoutSeconds: this.deps.options.stopTimeoutSeconds,
       });
+      stopped += 1;
     }
+    if (stopped > 0) this.deps.crashAt('dependents-held');
   }
 
   /**

@@ -5,6 +5,7 @@ import type { CycleReport } from '../../src/domain/report.js';
 import { TEST_RUN_LABEL, removeTestContainers, runTestContainer, testRunId } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import { buildTestImage, pushImage } from '../support/images.js';
+import { refitNodeFlags } from '../support/refit-cli.js';
 import { buildRefitImage } from '../support/refit-image.js';
 import { TESTBED_LABEL, loadTestbed, type Testbed } from '../support/testbed.js';
 import { uniqueName } from '../support/unique-name.js';
@@ -76,7 +77,7 @@ describe('the refit container image', () => {
       JSON.parse(await docker(['image', 'inspect', '--format', '{{json .}}', TAG], { bed })),
     );
     console.log(`${TAG} is ${(inspect.Size / 1_000_000).toFixed(1)} MB`);
-    expect(inspect.Config.Entrypoint).toEqual(['node', '/app/bin/refit.js']);
+    expect(inspect.Config.Entrypoint).toEqual(['node', ...refitNodeFlags(), '/app/bin/refit.js']);
     expect(inspect.Config.Labels?.['refit.self']).toBe('true');
     expect(inspect.Config.Labels?.['org.opencontainers.image.title']).toBe('refit');
     expect(Object.keys(inspect.Config.Volumes ?? {})).toEqual(['/var/lib/refit']);

@@ -1,9 +1,14 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageReference } from '../../src/domain/image-ref.js';
 import { createCredentialProvider } from '../../src/registry/credential-provider.js';
 import { createStaticCredentialProvider, type CredentialProvider } from '../../src/registry/credentials.js';
 import { RegistryError } from '../../src/registry/registry-error.js';
 import type { RegistryRequestEvent } from '../../src/registry/registry-http.js';
+import { registrySchemesFile } from '../../src/registry/scheme-store.js';
 import {
   createRegistryClient,
   type ClosableRegistryClient,
@@ -68,6 +73,30 @@ describe('registry client against the test bed', () => {
       const answer = await registry.getManifestDigest(parseImageReference(reference));
       expect(answer.digest, reference).toBe(digest);
     }
+  });
+
+  it('checks many manifests over the same few connections instead of one connection per HEAD', async () => {
+    const reference = parseImageReference(seededOn(bed.registries.open.host)[0]?.[0] ?? 'missing');
+    const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
+    let connections = 0;
+    dispatcher.on('connect', () => {
+      connections += 1;
+    });
+    const registry = createRegistryClient({
+      credentials: ANONYMOUS,
+      insecureRegistries: [],
+      timeoutMs: 10_000,
+      dispatcher,
+    });
+    try {
+      for (let i = 0; i < 12; i += 1) await registry.getManifestDigest(reference);
+    } finally {
+      await registry.close();
+      await dispatcher.close();
+    }
+    // One connection, and at most one more opened while the first was being handed back.
+    expect(connections).toBeGreaterThan(0);
+    expect(connections).toBeLessThanOrEqual(2);
   });
 
   it('matches the digests of the image index and the OCI manifest', async () => {
@@ -220,5 +249,107 @@ describe('registry client against the test bed', () => {
       expect(error.message).toContain(reference);
       expect(error.status).toBe(404);
     }
+  });
+});
+
+describe('authentication schemes remembered across restarts', () => {
+  const stateDirs: string[] = [];
+  const privateRef = (): string => `${bed.registries.token.host}/testbed/busybox:latest`;
+
+  afterAll(() => {
+    for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function schemeFile(content?: unknown): string {
+    const dir = mkdtempSync(join(tmpdir(), 'refit-schemes-'));
+    stateDirs.push(dir);
+    const file = registrySchemesFile(dir);
+    if (content !== undefined) writeFileSync(file, JSON.stringify(content));
+    return file;
+  }
+
+  /** One run of refit: a new client given the state file, closed (and the file saved) after `work`. */
+  async function run(file: string, work: (registry: ClosableRegistryClient) => Promise<void>) {
+    const events: RegistryRequestEvent[] = [];
+    const registry = createRegistryClient({
+      credentials: userOf('token'),
+      insecureRegistries: [],
+      timeoutMs: 10_000,
+      onRequest: (event) => events.push(event),
+      schemeFile: file,
+    });
+    try {
+      await work(registry);
+    } finally {
+      await registry.close();
+    }
+    const ofKind = (kind: RegistryRequestEvent['kind']): RegistryRequestEvent[] =>
+      events.filter((event) => event.kind === kind);
+    return { events, ofKind };
+  }
+
+  const digestOf = async (registry: ClosableRegistryClient): Promise<void> => {
+    const answer = await registry.getManifestDigest(parseImageReference(privateRef()));
+    expect(answer.digest).toBe(bed.seededDigests[privateRef()]);
+  };
+
+  const tokenScheme = (): unknown => ({
+    version: 1,
+    registries: {
+      [bed.registries.token.host]: {
+        kind: 'bearer',
+        realm: bed.registries.token.realm,
+        service: bed.registries.token.service,
+      },
+    },
+  });
+
+  it('checks the token registry once, then a restarted client sends only one token and one manifest request', async () => {
+    const file = schemeFile();
+    const first = await run(file, digestOf);
+    expect(first.ofKind('ping')).toHaveLength(1);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(tokenScheme());
+
+    const restarted = await run(file, digestOf);
+    expect(restarted.ofKind('ping')).toHaveLength(0);
+    expect(restarted.events.map((event) => [event.kind, event.status])).toEqual([
+      ['token', 200],
+      ['manifest', 200],
+    ]);
+  });
+
+  it('answers correctly when the file says the token registry is open, and then stores its token scheme', async () => {
+    const file = schemeFile({ version: 1, registries: { [bed.registries.token.host]: { kind: 'none' } } });
+    const stale = await run(file, digestOf);
+    expect(stale.ofKind('ping')).toHaveLength(0);
+    expect(stale.events.map((event) => [event.kind, event.status])).toEqual([
+      ['manifest', 401],
+      ['token', 200],
+      ['manifest', 200],
+    ]);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(tokenScheme());
+  });
+
+  it('finds the token server again when the remembered one no longer answers', async () => {
+    // Nothing listens on port 1: the token server "moved" to the bed's realm.
+    const file = schemeFile({
+      version: 1,
+      registries: {
+        [bed.registries.token.host]: {
+          kind: 'bearer',
+          realm: 'http://127.0.0.1:1/token',
+          service: bed.registries.token.service,
+        },
+      },
+    });
+    const moved = await run(file, digestOf);
+    expect(moved.ofKind('ping')).toHaveLength(0);
+    expect(moved.events.map((event) => [event.kind, event.status])).toEqual([
+      ['token', 'error'],
+      ['manifest', 401],
+      ['token', 200],
+      ['manifest', 200],
+    ]);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(tokenScheme());
   });
 });

@@ -1,9 +1,19 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = fileURLToPath(new URL('../../bin/refit.js', import.meta.url));
+
+/** The V8 flags refit's launchers give node (`bin/node-flags`), so tests run refit as they do. */
+export function refitNodeFlags(): string[] {
+  return readFileSync(new URL('../../bin/node-flags', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => !line.startsWith('#'))
+    .join(' ')
+    .split(/\s+/)
+    .filter((flag) => flag !== '');
+}
 
 export interface RefitRun {
   readonly code: number | null;
@@ -24,7 +34,7 @@ export function runRefit(
     throw new Error('dist/cli.js is missing: run `npm run build` (the test command does)');
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [...refitNodeFlags(), bin, ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,7 +64,7 @@ export function startRefit(
   output: { stdout: string; stderr: string };
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(process.execPath, [...refitNodeFlags(), bin, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
   });

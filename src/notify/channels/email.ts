@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPTransportOptions } from 'nodemailer';
 import type { ChannelDependencies } from '../channel-dependencies.js';
 import type { NotificationMessage, Notifier } from '../notifier.js';
@@ -115,6 +114,8 @@ export function createEmailNotifier(settings: EmailSettings, deps: ChannelDepend
   return {
     channel: 'smtp',
     async send(message, signal) {
+      // Loaded on the first e-mail, so a refit without an e-mail channel never holds nodemailer.
+      const { default: nodemailer } = await import('nodemailer');
       const transport = nodemailer.createTransport(options);
       try {
         // Nodemailer closes the connection itself when the signal aborts.
