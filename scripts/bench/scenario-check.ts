@@ -85,6 +85,11 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
   ctx.cleanups.push(() => {
     probe.remove();
   });
+  // One untimed pass of bare HEADs first: the registries' and the engine's first answers about
+  // freshly pushed images are slower than any later one, and that cost must fall on neither
+  // refit's first cycle nor the floor it is compared with.
+  ctx.progress('scenario 1: warming the registries up (untimed)');
+  await measureFloor(bed, images, options.concurrency);
   const direct = await RefitDaemon.start({ bed, scope, extraEnv: probe.env() });
   ctx.cleanups.push(() => direct.stop());
   await sleep(2_000);
@@ -107,9 +112,17 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
   ctx.progress('scenario 1: floor (bare HEAD requests)');
   const floor = await measureFloor(bed, images, options.concurrency);
 
+  // refit restarted: a second daemon on the first one's state directory, which remembers what
+  // authentication each registry asked for (registry-schemes.json) but holds no token and no
+  // connection, so its first cycle does the same work as the cold floor.
+  ctx.progress('scenario 1: first cycle of a restarted daemon');
+  const restartedDaemon = await RefitDaemon.start({ bed, scope, stateDir: direct.stateDir });
+  const restarted = await measuredCycle(ctx, restartedDaemon, repositories).finally(() =>
+    restartedDaemon.stop(),
+  );
+
   ctx.progress('scenario 1: cycles of the proxied daemon (Docker API calls)');
-  // Started on the direct daemon's state directory: a restarted refit, which remembers what
-  // authentication each registry asked for (registry-schemes.json) but has no token or connection.
+  // On the same state directory too, so its first cycle is a restarted refit's.
   const proxied = await RefitDaemon.start({
     bed,
     scope,
@@ -127,8 +140,10 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
     /** Container inspects of containers outside the bench (other users of the engine). */
     foreign: number;
     byEndpoint: Record<string, number>;
-    /** From the cycle's start to its last Docker answer: refit asks the registries only after. */
+    /** From the cycle's start to its last Docker answer (registry requests overlap the inspects). */
     dockerPhaseMs: number;
+    /** How long the engine took to answer the container list, at the proxy. */
+    listMs: number;
     /** The proxied daemon's cycle with the registry requests it made. */
     cycle: MeasuredCycle;
   }> => {
@@ -144,7 +159,10 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
       return id !== undefined && !ours.has(id);
     }).length;
     const dockerPhaseMs = Math.max(...calls.map((call) => call.finishedAt)) - Date.parse(answer.startedAt);
+    const list = calls.find((call) => call.path === '/containers/json');
+    const listMs = list === undefined ? 0 : list.finishedAt - list.startedAt;
     return {
+      listMs,
       total: calls.length,
       foreign,
       byEndpoint: countByEndpoint(calls),
@@ -166,7 +184,7 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
     // a second refit on the same state directory (no token or connection, schemes remembered).
     for (const [label, cycle] of [
       ['cold', cold],
-      ['restarted', coldCalls.cycle],
+      ['restarted', restarted],
       ['warm', warm],
     ] as const) {
       const r = cycle.registry;
@@ -224,13 +242,14 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
     ] as const) {
       figures.push({
         scenario: s,
-        name: `${label}: Docker phase (list + image inspects) before the first registry request`,
+        name: `${label}: Docker phase (list + image inspects; registry requests overlap the inspects)`,
         value: round(calls.dockerPhaseMs),
         unit: 'ms',
-        note: `proxied daemon, whose whole cycle took ${calls.cycle.answer.durationMs} ms; the floor has no Docker phase`,
+        note: `proxied daemon, whose whole cycle took ${calls.cycle.answer.durationMs} ms; the engine answered the list in ${round(calls.listMs)} ms, before which no registry request can start; the floor has no Docker phase`,
       });
     }
     const coldLimit = 1.5 * floor.coldMs + 50;
+    const restartedMs = restarted.answer.durationMs;
     const warmMs = median(warmDurations);
     const warmLimit = 1.5 * floor.warmMs + 50;
     figures.push(
@@ -242,6 +261,15 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
         target: `≤ 1.5 × ${round(floor.coldMs)} + 50 = ${round(coldLimit)} ms`,
         met: cold.answer.durationMs <= coldLimit,
         note: `ratio to floor ${round(cold.answer.durationMs / floor.coldMs, 2)}`,
+      },
+      {
+        scenario: s,
+        name: 'restarted: cycle wall time',
+        value: restartedMs,
+        unit: 'ms',
+        target: `≤ 1.5 × ${round(floor.coldMs)} + 50 = ${round(coldLimit)} ms`,
+        met: restartedMs <= coldLimit,
+        note: `ratio to the cold floor ${round(restartedMs / floor.coldMs, 2)}`,
       },
       {
         scenario: s,
@@ -265,6 +293,11 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
       durationMs: cold.answer.durationMs,
       dockerCalls: coldCalls.byEndpoint,
       proxiedDurationMs: coldCalls.cycle.answer.durationMs,
+    },
+    restarted: {
+      registry: restarted.registry,
+      refitCounts: restarted.refitCounts,
+      durationMs: restarted.answer.durationMs,
     },
     warm: {
       registry: warm.registry,

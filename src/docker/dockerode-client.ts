@@ -87,10 +87,12 @@ export class DockerodeClient implements DockerClient {
     await call('answer a ping', () => this.docker.ping());
   }
 
-  async listContainers(): Promise<ContainerSnapshot[]> {
+  async listContainers(
+    worthNaming: (container: ContainerSnapshot) => boolean = () => true,
+  ): Promise<ContainerSnapshot[]> {
     const raw: unknown = await call('list containers', () => this.docker.listContainers({ all: true }));
     const summaries = parseAnswer(containerListSchema, raw, 'GET /containers/json');
-    const snapshots = await Promise.all(summaries.map((summary) => this.toSnapshot(summary)));
+    const snapshots = await Promise.all(summaries.map((summary) => this.toSnapshot(summary, worthNaming)));
     return snapshots.filter((snapshot): snapshot is ContainerSnapshot => snapshot !== undefined);
   }
 
@@ -111,30 +113,33 @@ export class DockerodeClient implements DockerClient {
    * now points at another image (e.g. after a manual pull): then Docker shows the image ID
    * instead, and only an inspect still has the original reference.
    */
-  private async toSnapshot(summary: ContainerSummary): Promise<ContainerSnapshot | undefined> {
-    let imageReference = summary.Image;
-    if (looksLikeImageId(imageReference) || imageReference === summary.ImageID) {
-      let raw: unknown;
-      try {
-        raw = await this.docker.getContainer(summary.Id).inspect();
-      } catch (error) {
-        // Removed between the list and the inspect: it is simply no longer there.
-        if (engineStatus(error) === 404) return undefined;
-        throw wrapDockerError(`inspect container ${summary.Id}`, error);
-      }
-      imageReference = parseAnswer(containerInspectSchema, raw, `GET /containers/${summary.Id}/json`).Config
-        .Image;
-    }
+  private async toSnapshot(
+    summary: ContainerSummary,
+    worthNaming: (container: ContainerSnapshot) => boolean,
+  ): Promise<ContainerSnapshot | undefined> {
     const state = KNOWN_STATES.has(summary.State as ContainerState)
       ? (summary.State as ContainerState)
       : 'dead';
-    return {
+    const listed: ContainerSnapshot = {
       id: summary.Id,
       name: canonicalName(summary.Names) ?? summary.Id,
-      imageReference,
+      imageReference: summary.Image,
       imageId: summary.ImageID,
       state,
       labels: summary.Labels,
     };
+    const named = !looksLikeImageId(summary.Image) && summary.Image !== summary.ImageID;
+    if (named || !worthNaming(listed)) return listed;
+    let raw: unknown;
+    try {
+      raw = await this.docker.getContainer(summary.Id).inspect();
+    } catch (error) {
+      // Removed between the list and the inspect: it is simply no longer there.
+      if (engineStatus(error) === 404) return undefined;
+      throw wrapDockerError(`inspect container ${summary.Id}`, error);
+    }
+    const imageReference = parseAnswer(containerInspectSchema, raw, `GET /containers/${summary.Id}/json`)
+      .Config.Image;
+    return { ...listed, imageReference };
   }
 }

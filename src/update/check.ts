@@ -126,13 +126,16 @@ export async function checkContainers(
   candidates: readonly Candidate[],
   deps: CheckDependencies,
 ): Promise<CheckedContainer[]> {
-  const limit = createLimiter(deps.concurrency);
+  // One limit per service: an image inspect never holds a slot a registry request could use,
+  // so the registry sees `concurrency` requests in flight as soon as there are that many to send.
+  const limitEngine = createLimiter(deps.concurrency);
+  const limitRegistry = createLimiter(deps.concurrency);
   const inspectImage = shareByKey(
     (id: string) => id,
-    (id) => limit(() => deps.docker.inspectImage(id)),
+    (id) => limitEngine(() => deps.docker.inspectImage(id)),
   );
   const fetchDigest = shareByKey(formatImageReference, (reference) =>
-    limit(() => deps.registry.getManifestDigest(reference, deps.signal)),
+    limitRegistry(() => deps.registry.getManifestDigest(reference, deps.signal)),
   );
 
   // Each container asks the registry as soon as its own image is read, so registry round trips

@@ -3,7 +3,7 @@ import { buildCycleReport, type ContainerReport, type CycleReport } from '../dom
 import type { Logger } from '../logging/logger.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import { checkContainers, type CheckedContainer } from './check.js';
-import { selectContainers, type Candidate, type SelectionOptions } from './select.js';
+import { mayBeWatched, selectContainers, type Candidate, type SelectionOptions } from './select.js';
 
 export interface CycleDependencies {
   readonly docker: DockerClient;
@@ -28,7 +28,7 @@ export interface CycleDependencies {
  */
 export async function runCycle(deps: CycleDependencies): Promise<CycleReport> {
   const started = deps.now();
-  const containers = await deps.docker.listContainers();
+  const containers = await deps.docker.listContainers((container) => mayBeWatched(container, deps.selection));
   const selection = selectContainers(containers, deps.selection);
   for (const { container, why } of selection.ignored) {
     deps.logger.debug({ container: container.name, why }, 'container not watched');

@@ -126,6 +126,16 @@ function classify(container: ContainerSnapshot, options: SelectionOptions): Cand
 }
 
 /**
+ * Whether `container` could be watched, judged without its image reference: everything
+ * `selectContainers` looks at except the image filter. The engine's list does not always name
+ * a container's image (see DockerClient.listContainers), and finding the name costs a call,
+ * worth making only for containers this can still be true of.
+ */
+export function mayBeWatched(container: ContainerSnapshot, options: SelectionOptions): boolean {
+  return !('why' in classify(container, { ...options, imageFilter: undefined }));
+}
+
+/**
  * Decides which containers a cycle checks, following Watchtower's selection rules: running
  * containers by default, names, disable list, scope, and the enable label (opt-out by
  * default, opt-in with label-enable).

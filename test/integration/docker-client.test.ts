@@ -59,6 +59,20 @@ describe('DockerodeClient against the real engine', () => {
     expect(found?.imageReference).toBe(image);
   });
 
+  it('spends no inspect on naming the moved image of a container the caller does not want', async () => {
+    // The tag moved in the test above; asked to name only other containers, the list's
+    // image ID stands (no inspect was made to find the reference).
+    const asked: string[] = [];
+    const listed = await client.listContainers((container) => {
+      asked.push(container.name);
+      return container.name !== name;
+    });
+    const found = listed.find((c) => c.name === name);
+    expect(asked).toContain(name);
+    expect(found?.imageReference).toBe(found?.imageId);
+    expect(found?.imageReference).toMatch(/^sha256:[a-f0-9]{64}$/);
+  });
+
   it("reads the image's repo digests, and answers undefined for a missing image", async () => {
     const found = (await client.listContainers()).find((c) => c.name === name);
     const snapshot = await client.inspectImage(found?.imageId ?? '');

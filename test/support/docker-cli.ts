@@ -51,6 +51,9 @@ export function docker(args: readonly string[], opts: DockerOptions = {}): Promi
       else
         reject(new DockerCliError(args, code, signal === null ? stderr : `killed by ${signal}. ${stderr}`));
     });
+    // A CLI that exits before reading its input (it failed early) closes the pipe: the exit code
+    // and stderr, reported on close, say why, not the EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -127,3 +127,40 @@ describe('checkContainers', () => {
     expect(reports.ghost).toMatchObject({ status: 'failed', reason: 'the container image no longer exists' });
   });
 });
+
+describe('checkContainers concurrency', () => {
+  it('asks the registry about images already read while slow image inspects are still running', async () => {
+    const docker = new FakeDockerClient();
+    const registry = new FakeRegistryClient();
+    const names = ['a', 'b', 'c', 'd'];
+    for (const name of names) {
+      docker.addImage({
+        id: imageIdOf(name),
+        repoDigests: [`127.0.0.1:5000/${name}@${digestOf(name)}`],
+        repoTags: [],
+      });
+      docker.addContainer({ name, imageReference: `127.0.0.1:5000/${name}`, imageId: imageIdOf(name) });
+      registry.serve(`127.0.0.1:5000/${name}:latest`, digestOf(name));
+    }
+    // The engine answers for a and b at once, and for c and d only when the test says so.
+    let releaseSlow: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    const inspect = docker.inspectImage.bind(docker);
+    docker.inspectImage = async (id) => {
+      if (id === imageIdOf('c') || id === imageIdOf('d')) await slow;
+      return inspect(id);
+    };
+
+    const { candidates } = selectContainers(await docker.listContainers(), selection);
+    const checking = checkContainers(candidates, { docker, registry, logger, concurrency: 2 });
+    // With two slots shared by inspects and registry requests, c's and d's inspects would hold
+    // both and a's and b's registry requests would wait for them.
+    for (let i = 0; i < 50 && registry.requests.length < 2; i += 1) await new Promise((r) => setImmediate(r));
+    expect(registry.requests.sort()).toEqual(['127.0.0.1:5000/a:latest', '127.0.0.1:5000/b:latest']);
+    releaseSlow();
+    const checked = await checking;
+    expect(checked.map((c) => c.report.status)).toEqual(['fresh', 'fresh', 'fresh', 'fresh']);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSnapshot } from '../../../src/domain/container.js';
-import { selectContainers, type SelectionOptions } from '../../../src/update/select.js';
+import { mayBeWatched, selectContainers, type SelectionOptions } from '../../../src/update/select.js';
 
 const defaults: SelectionOptions = {
   containerNames: [],
@@ -144,5 +144,29 @@ describe('selectContainers', () => {
       'app',
     ]);
     expect(selectedNames(all, { imageFilter: [] })).toEqual(['web', 'proxy', 'db', 'app']);
+  });
+});
+
+describe('mayBeWatched', () => {
+  const scoped = (scope: string): Partial<ContainerSnapshot> => ({
+    labels: { 'com.centurylinklabs.watchtower.scope': scope },
+  });
+
+  it('is false for containers the configuration leaves out whatever their image', () => {
+    const options = { ...defaults, scope: 'prod' };
+    expect(mayBeWatched(container('other', scoped('dev')), options)).toBe(false);
+    expect(mayBeWatched(container('stopped', { state: 'exited' }), defaults)).toBe(false);
+    expect(mayBeWatched(container('off', { labels: { 'refit.enable': 'false' } }), defaults)).toBe(false);
+  });
+
+  it('is true for a container in scope, even when the image filter would leave it out', () => {
+    const options = { ...defaults, scope: 'prod', imageFilter: ['nginx'] };
+    const app = container('app', { ...scoped('prod'), imageReference: 'sha256:'.padEnd(71, 'a') });
+    expect(mayBeWatched(app, options)).toBe(true);
+    expect(selectContainers([app], options).candidates).toEqual([]);
+  });
+
+  it('is true for a container reported as skipped (an unreadable label), so the report names its image', () => {
+    expect(mayBeWatched(container('odd', { labels: { 'refit.enable': 'maybe' } }), defaults)).toBe(true);
   });
 });
