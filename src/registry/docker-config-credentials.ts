@@ -20,6 +20,8 @@ export interface DockerConfigCredentialOptions {
   readonly helperCacheMs?: number | undefined;
   /** Replaces the process-spawning helper runner, for tests. */
   readonly runHelper?: CredentialHelperRunner | undefined;
+  /** Replaces `fs.stat` of config.json, for tests. */
+  readonly statFile?: ((path: string) => Promise<{ mtimeMs: number; size: number; ino: number }>) | undefined;
   readonly now?: (() => number) | undefined;
 }
 
@@ -60,13 +62,28 @@ export function createDockerConfigCredentialProvider(
   const helperCacheMs = options.helperCacheMs ?? 60_000;
   const now = options.now ?? Date.now;
 
+  const statFile = options.statFile ?? stat;
   let cached: { stamp: string; config: DockerConfig | undefined } | undefined;
+  // A cycle asks for credentials once per manifest request, many at a time: requests that
+  // arrive while the file is being looked at share that look instead of each stat-ing it.
+  let inFlight: Promise<DockerConfig | undefined> | undefined;
   const helperAnswers = new Map<string, { expiresAt: number; answer: Promise<Credentials | undefined> }>();
 
-  async function loadConfig(): Promise<DockerConfig | undefined> {
+  function loadConfig(): Promise<DockerConfig | undefined> {
+    if (inFlight !== undefined) return inFlight;
+    const loading = loadConfigNow();
+    inFlight = loading;
+    const settle = (): void => {
+      inFlight = undefined;
+    };
+    loading.then(settle, settle);
+    return loading;
+  }
+
+  async function loadConfigNow(): Promise<DockerConfig | undefined> {
     let stamp: string;
     try {
-      const info = await stat(configPath);
+      const info = await statFile(configPath);
       stamp = `${info.mtimeMs}:${info.size}:${info.ino}`;
     } catch (error) {
       if (isMissing(error)) return undefined;

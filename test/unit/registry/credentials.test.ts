@@ -184,6 +184,24 @@ describe('docker config.json credentials', () => {
     await expect(creds.getCredentials('r.example.com')).resolves.toMatchObject({ password: 'other' });
   });
 
+  it('looks at config.json once for lookups that arrive together, and again for the next ones', async () => {
+    await writeConfig({ auths: { 'r.example.com': { username: 'u', password: 'pw' } } });
+    let stats = 0;
+    const creds = createDockerConfigCredentialProvider({
+      configDir,
+      env,
+      statFile: (path) => {
+        stats += 1;
+        return stat(path);
+      },
+    });
+    const burst = await Promise.all(Array.from({ length: 8 }, () => creds.getCredentials('r.example.com')));
+    expect(burst).toEqual(Array.from({ length: 8 }, () => ({ username: 'u', password: 'pw' })));
+    expect(stats).toBe(1);
+    await creds.getCredentials('r.example.com');
+    expect(stats).toBe(2);
+  });
+
   it('picks up a config.json created after start-up', async () => {
     const creds = provider();
     await expect(creds.getCredentials('r.example.com')).resolves.toBeUndefined();
