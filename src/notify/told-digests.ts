@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RefitError } from '../errors.js';
 import { writeJsonAtomically } from '../util/atomic-write.js';
+import { readJsonStateFile } from '../util/json-state-file.js';
 import type { ToldDigests } from './policy.js';
 
 export const TOLD_DIGESTS_FILE = 'notified-digests.json';
@@ -37,22 +37,12 @@ export function createToldDigestsStore(stateDir: string): ToldDigestsStore {
   const target = toldDigestsFile(stateDir);
   return {
     async load() {
-      let raw: string;
-      try {
-        raw = await readFile(target, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-        throw new ToldDigestsError(`cannot read ${target}`, error);
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch (error) {
-        throw new ToldDigestsError(`${target} is not JSON`, error);
-      }
-      const result = fileSchema.safeParse(parsed);
-      if (!result.success) throw new ToldDigestsError(`${target} has an unexpected shape`, result.error);
-      return new Map(Object.entries(result.data.digests));
+      const file = await readJsonStateFile(
+        target,
+        fileSchema,
+        (message, cause) => new ToldDigestsError(message, cause),
+      );
+      return new Map(Object.entries(file?.digests ?? {}));
     },
 
     async save(told) {

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RefitError } from '../errors.js';
 import { writeJsonAtomically } from '../util/atomic-write.js';
+import { readJsonStateFile } from '../util/json-state-file.js';
 
 export const REJECTED_DIGESTS_FILE = 'rejected-digests.json';
 
@@ -51,24 +51,12 @@ export function createRejectedDigestsStore(stateDir: string): RejectedDigestsSto
   const target = rejectedDigestsFile(stateDir);
   return {
     async load() {
-      let raw: string;
-      try {
-        raw = await readFile(target, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-        throw new RejectedDigestsError(`cannot read ${target}`, error);
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch (error) {
-        throw new RejectedDigestsError(`${target} is not JSON`, error);
-      }
-      const result = fileSchema.safeParse(parsed);
-      if (!result.success) {
-        throw new RejectedDigestsError(`${target} has an unexpected shape`, result.error);
-      }
-      return new Map(Object.entries(result.data.containers));
+      const file = await readJsonStateFile(
+        target,
+        fileSchema,
+        (message, cause) => new RejectedDigestsError(message, cause),
+      );
+      return new Map(Object.entries(file?.containers ?? {}));
     },
 
     async save(rejected) {
