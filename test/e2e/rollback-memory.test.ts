@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTestContainers, runTestContainer } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
+import { engineContainerEvents } from '../support/engine-events.js';
 import { buildTestImage, pushImage } from '../support/images.js';
 import { inspectContainer, runUpdateCycle, tempStateDir, updateEnv } from '../support/refit-update.js';
 import { loadTestbed, type Testbed } from '../support/testbed.js';
@@ -30,28 +31,13 @@ describe('rolled-back images are not retried every cycle', () => {
 
   /** Names of the containers created in this test's scope between two instants (epoch ms). */
   async function creations(sinceMs: number, untilMs: number): Promise<string[]> {
-    const out = await docker([
-      'events',
-      '--since',
-      String(Math.floor(sinceMs / 1000) - 1),
-      '--until',
-      String(Math.ceil(untilMs / 1000) + 1),
-      '--filter',
-      'type=container',
-      '--filter',
+    const events = await engineContainerEvents(bed, sinceMs, untilMs, [
       'event=create',
-      '--filter',
       `label=com.centurylinklabs.watchtower.scope=${scope}`,
-      '--format',
-      '{{.TimeNano}} {{.Actor.Attributes.name}}',
     ]);
-    // `--since` has whole seconds of slack here; the engine runs on this machine, same clock.
-    return out
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => line.split(' '))
-      .filter(([nanos]) => Number(nanos) / 1e6 >= sinceMs)
-      .map(([, created]) => created ?? '');
+    return events
+      .filter((event) => event.timeNano / 1e6 >= sinceMs)
+      .map((event) => event.Actor?.Attributes?.['name'] ?? '');
   }
 
   beforeAll(async () => {
