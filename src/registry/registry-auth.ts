@@ -48,8 +48,8 @@ const ANONYMOUS: Authorization = { header: undefined, withCredentials: false, fr
 /**
  * Registry authentication: answers 401 challenges (Bearer token or Basic), caches tokens per
  * (registry, realm, service, scope), and remembers per registry which scheme it wants (learnt
- * from the API version check or a challenge, and kept in the store across restarts) so requests
- * authenticate up front instead of collecting a 401 every time.
+ * from the registry's first answer or a challenge, and kept in the store across restarts) so
+ * requests authenticate up front instead of collecting a 401 every time.
  */
 export class RegistryAuth {
   private readonly schemes = new Map<string, RegistryScheme>();

@@ -4,11 +4,8 @@ import { describeError } from '../errors.js';
 import { RegistryError, type RegistryTarget } from './registry-error.js';
 import { parseRetryAfter } from './retry-after.js';
 
-/**
- * What a registry request is for: a manifest, a token, or the API version check (`GET /v2/`)
- * that tells a registry's authentication scheme before the first manifest request.
- */
-export type RegistryRequestKind = 'manifest' | 'token' | 'ping';
+/** What a registry request is for: a manifest, or a token from the registry's token server. */
+export type RegistryRequestKind = 'manifest' | 'token';
 
 /** One HTTP request refit made to a registry or token server, for metrics. */
 export interface RegistryRequestEvent {
@@ -51,11 +48,6 @@ export interface RegistryRequest {
   readonly target: RegistryTarget;
   /** What the request is, for error messages: "manifest request", "token request to …". */
   readonly label: string;
-  /**
-   * `false` hands a 429/503 to `consume` at once instead of waiting and retrying: for requests
-   * that are only an optimisation and must not spend the cycle's time. Default `true`.
-   */
-  readonly retryRateLimited?: boolean | undefined;
 }
 
 export type RegistryResponse = Dispatcher.ResponseData;
@@ -97,7 +89,7 @@ export class RegistryHttp {
       try {
         const response = await this.send(request, signal, timeout.signal);
         try {
-          if (request.retryRateLimited !== false && RATE_LIMIT_STATUSES.has(response.statusCode)) {
+          if (RATE_LIMIT_STATUSES.has(response.statusCode)) {
             const waitMs = this.rateLimitWait(request, response, attempt);
             clearTimeout(timer);
             await this.pause(request, waitMs);

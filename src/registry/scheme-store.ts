@@ -32,7 +32,8 @@ type SchemeFile = z.infer<typeof fileSchema>;
 /**
  * The schemes registries asked for, kept in the state directory so a restarted refit
  * authenticates its first manifest requests up front without asking each registry again.
- * Losing it costs one `GET /v2/` per registry, so neither method ever rejects: a problem is
+ * Losing it costs one anonymous manifest request per registry that wants authentication (its
+ * 401 teaches the scheme again), so neither method ever rejects: a problem is
  * logged as a warning and refit learns the schemes again.
  */
 export interface SchemeStore {

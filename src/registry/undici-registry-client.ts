@@ -20,7 +20,7 @@ import {
   type RegistryResponse,
   type Sleep,
 } from './registry-http.js';
-import { RegistryPing } from './registry-ping.js';
+import { SchemeProbe, type Probe } from './scheme-probe.js';
 import { createTransportPolicy, type TransportPolicy } from './registry-transport.js';
 import { createSchemeFileStore } from './scheme-store.js';
 import { TokenCache } from './token-cache.js';
@@ -60,8 +60,9 @@ type Attempt<T> = { readonly value: T } | { readonly challenge: string | string[
 /**
  * The undici adapter of the RegistryClient port: asks the registry for a tag's manifest digest
  * with `HEAD /v2/<repository>/manifests/<tag>` (never pulling), falling back to hashing a GET
- * body when the registry sends no digest header. The first request to a registry is preceded
- * by one shared `GET /v2/` that tells its authentication scheme, unless an earlier run stored it.
+ * body when the registry sends no digest header. The first manifest request to a registry whose
+ * authentication scheme is not known yet (nor stored by an earlier run) goes alone and teaches
+ * it; the requests arriving meanwhile wait for its answer.
  */
 export function createRegistryClient(options: RegistryClientOptions): ClosableRegistryClient {
   const ownsDispatcher = options.dispatcher === undefined;
@@ -100,7 +101,7 @@ export function createRegistryClient(options: RegistryClientOptions): ClosableRe
   const client = new UndiciRegistryClient(
     http,
     auth,
-    new RegistryPing({ http, auth, logger: options.logger }),
+    new SchemeProbe({ auth, logger: options.logger }),
     transport,
     options.maxManifestBytes ?? 4 * 1024 * 1024,
     options.logger,
@@ -120,7 +121,7 @@ class UndiciRegistryClient implements RegistryClient {
   constructor(
     private readonly http: RegistryHttp,
     private readonly auth: RegistryAuth,
-    private readonly ping: RegistryPing,
+    private readonly probes: SchemeProbe,
     private readonly transport: TransportPolicy,
     private readonly maxManifestBytes: number,
     private readonly logger: RegistryLogger | undefined,
@@ -132,15 +133,23 @@ class UndiciRegistryClient implements RegistryClient {
     const apiBase = this.transport.baseUrl(registryApiHost(ref));
     const url = new URL(`/v2/${ref.repository}/manifests/${reference}`, apiBase);
 
-    // The schemes stored by an earlier run decide whether the registry needs checking at all.
+    // The schemes stored by an earlier run decide whether this request has a scheme to go by.
     await this.auth.ready();
-    await this.ping.ensure(target, apiBase, signal);
-    const fromHead = await this.manifestRequest('HEAD', url, target, signal, (response) =>
-      Promise.resolve(this.readHead(response, target)),
-    );
+    const probe = await this.probes.enter(target, signal);
+    let fromHead: ManifestDigest | undefined;
+    try {
+      fromHead = await this.manifestRequest('HEAD', url, target, signal, probe, (response) =>
+        Promise.resolve(this.readHead(response, target)),
+      );
+    } finally {
+      // No answer came (network error, timeout, cancellation): the waiting requests go ahead.
+      probe?.settle();
+    }
     const result =
       fromHead ??
-      (await this.manifestRequest('GET', url, target, signal, (response) => this.readGet(response, target)));
+      (await this.manifestRequest('GET', url, target, signal, undefined, (response) =>
+        this.readGet(response, target),
+      ));
     this.logger?.debug(
       {
         registry: target.registry,
@@ -157,12 +166,14 @@ class UndiciRegistryClient implements RegistryClient {
   /**
    * One manifest request with authentication: sends what is known to work, answers one 401
    * challenge, and gives up on a second (or on the first, when it refused a token just issued).
+   * A `probe` is told the first answer, before it is consumed or its challenge answered.
    */
   private async manifestRequest<T>(
     method: 'HEAD' | 'GET',
     url: URL,
     target: RegistryTarget,
     signal: AbortSignal | undefined,
+    probe: Probe | undefined,
     consume: (response: RegistryResponse) => Promise<T>,
   ): Promise<T> {
     let authorization: Authorization = await this.auth.initial(target, signal);
@@ -171,10 +182,11 @@ class UndiciRegistryClient implements RegistryClient {
       if (authorization.header !== undefined) headers['authorization'] = authorization.header;
       const outcome = await this.http.exchange<Attempt<T>>(
         { kind: 'manifest', method, url, headers, signal, target, label: `manifest ${method} request` },
-        async (response) =>
-          response.statusCode === 401
-            ? { challenge: response.headers['www-authenticate'] }
-            : { value: await consume(response) },
+        async (response) => {
+          const challenge = response.headers['www-authenticate'];
+          if (attempt === 0) probe?.answered(response.statusCode, challenge);
+          return response.statusCode === 401 ? { challenge } : { value: await consume(response) };
+        },
       );
       if ('value' in outcome) return outcome.value;
       const retry =

@@ -213,7 +213,7 @@ describe('createMetrics', () => {
 
   it('counts registry requests by registry, kind and status', async () => {
     const { registry, metrics } = setup();
-    metrics.registryRequest({ registry: 'ghcr.io', kind: 'ping', method: 'GET', status: 401 });
+    metrics.registryRequest({ registry: 'ghcr.io', kind: 'manifest', method: 'HEAD', status: 401 });
     metrics.registryRequest({ registry: 'ghcr.io', kind: 'token', method: 'GET', status: 200 });
     metrics.registryRequest({ registry: 'ghcr.io', kind: 'manifest', method: 'HEAD', status: 200 });
     metrics.registryRequest({ registry: 'ghcr.io', kind: 'manifest', method: 'GET', status: 200 });
@@ -221,7 +221,7 @@ describe('createMetrics', () => {
     const samples = await scrape(registry);
     const name = 'refit_registry_requests_total';
     expect(valueOf(samples, name, { registry: 'ghcr.io', kind: 'manifest', status: '200' })).toBe(2);
-    expect(valueOf(samples, name, { registry: 'ghcr.io', kind: 'ping', status: '401' })).toBe(1);
+    expect(valueOf(samples, name, { registry: 'ghcr.io', kind: 'manifest', status: '401' })).toBe(1);
     expect(valueOf(samples, name, { registry: 'ghcr.io', kind: 'token', status: '200' })).toBe(1);
     expect(valueOf(samples, name, { registry: 'registry.test', kind: 'manifest', status: 'error' })).toBe(1);
     expect(series(samples, name)).toHaveLength(4);

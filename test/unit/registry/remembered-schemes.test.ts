@@ -26,8 +26,7 @@ const TOKEN_PATH = `/token?service=${HOST}&scope=repository:team/app:pull`;
 const OLD_AUTH_ORIGIN = 'https://old-auth.example.com';
 const OLD_REALM = `${OLD_AUTH_ORIGIN}/token`;
 const OLD_TOKEN_PATH = `/token?service=${HOST}&scope=repository:team/app:pull`;
-const BEARER_PING = `Bearer realm="${TOKEN_REALM}",service="${HOST}"`;
-const BEARER_CHALLENGE = `${BEARER_PING},scope="repository:team/app:pull"`;
+const BEARER_CHALLENGE = `Bearer realm="${TOKEN_REALM}",service="${HOST}",scope="repository:team/app:pull"`;
 const BASIC_CHALLENGE = 'Basic realm="Registry Realm"';
 const HEADERS = {
   'docker-content-digest': DIGEST,
@@ -95,14 +94,14 @@ const kindsAndStatus = (events: readonly RegistryRequestEvent[]): [string, numbe
   events.map((e) => [e.kind, e.status]);
 
 describe('authentication schemes remembered across restarts', () => {
-  it('skips the API version check after a restart and authenticates the first request up front', async () => {
+  it('collects no 401 after a restart and authenticates the first request up front', async () => {
     const mock = mockAgent();
     const registry = mock.get(ORIGIN);
     const auth = mock.get(AUTH_ORIGIN);
     const file = schemeFile();
 
-    registry.intercept({ path: '/v2/', method: 'GET' }).reply(401, '', {
-      headers: { 'www-authenticate': BEARER_PING },
+    registry.intercept({ path: MANIFEST_PATH, method: 'HEAD', headers: noAuthorization }).reply(401, '', {
+      headers: { 'www-authenticate': BEARER_CHALLENGE },
     });
     auth.intercept({ path: TOKEN_PATH, method: 'GET' }).reply(200, JSON.stringify({ token: 'first' }));
     registry
@@ -112,7 +111,7 @@ describe('authentication schemes remembered across restarts', () => {
     await before.client.getManifestDigest(REF);
     await before.client.close();
     expect(kindsAndStatus(before.events)).toEqual([
-      ['ping', 401],
+      ['manifest', 401],
       ['token', 200],
       ['manifest', 200],
     ]);
@@ -131,7 +130,21 @@ describe('authentication schemes remembered across restarts', () => {
     expect(after.warnings).toEqual([]);
   });
 
-  it('remembers an open registry and sends its first request anonymously, without a check', async () => {
+  it('learns from a first 200 that a registry is open, and keeps that for the next start', async () => {
+    const mock = mockAgent();
+    const file = schemeFile();
+    mock
+      .get(ORIGIN)
+      .intercept({ path: MANIFEST_PATH, method: 'HEAD', headers: noAuthorization })
+      .reply(200, '', { headers: HEADERS });
+    const run = start(mock, file, USER);
+    await expect(run.client.getManifestDigest(REF)).resolves.toMatchObject({ digest: DIGEST });
+    await run.client.close();
+    expect(kindsAndStatus(run.events)).toEqual([['manifest', 200]]);
+    expect(stored(file)).toEqual({ version: 1, registries: { [HOST]: { kind: 'none' } } });
+  });
+
+  it('remembers an open registry and sends its first requests anonymously, without waiting', async () => {
     const mock = mockAgent();
     const file = schemeFile({ version: 1, registries: { [HOST]: { kind: 'none' } } });
     mock
@@ -148,8 +161,8 @@ describe('authentication schemes remembered across restarts', () => {
     const file = schemeFile();
     mock
       .get(ORIGIN)
-      .intercept({ path: '/v2/', method: 'GET' })
-      .reply(401, '', { headers: { 'www-authenticate': BEARER_PING } });
+      .intercept({ path: MANIFEST_PATH, method: 'HEAD', headers: noAuthorization })
+      .reply(401, '', { headers: { 'www-authenticate': BEARER_CHALLENGE } });
     mock
       .get(AUTH_ORIGIN)
       .intercept({ path: TOKEN_PATH, method: 'GET', headers: { authorization: BASIC } })
@@ -280,7 +293,7 @@ describe('authentication schemes remembered across restarts', () => {
     expect(stored(file)).toEqual(content);
   });
 
-  it('checks again once a registry remembered as wanting a token turns out open', async () => {
+  it('learns again once a registry remembered as wanting a token turns out open', async () => {
     const mock = mockAgent();
     const file = schemeFile({
       version: 1,
@@ -295,17 +308,16 @@ describe('authentication schemes remembered across restarts', () => {
       .intercept({ path: MANIFEST_PATH, method: 'HEAD', headers: noAuthorization })
       .reply(200, '', { headers: HEADERS })
       .times(3);
-    registry.intercept({ path: '/v2/', method: 'GET', headers: noAuthorization }).reply(200, '');
 
     const run = start(mock, file);
     for (let i = 0; i < 3; i += 1) {
       await expect(run.client.getManifestDigest(REF)).resolves.toMatchObject({ digest: DIGEST });
     }
     await run.client.close();
+    // The second request, the first of a registry no longer known, teaches that it is open.
     expect(kindsAndStatus(run.events)).toEqual([
       ['token', 'error'],
       ['manifest', 200],
-      ['ping', 200],
       ['manifest', 200],
       ['manifest', 200],
     ]);
@@ -333,13 +345,13 @@ describe('authentication schemes remembered across restarts', () => {
     expect(stored(file)).toMatchObject({ registries: { [HOST]: { kind: 'bearer', realm: TOKEN_REALM } } });
   });
 
-  it('checks as usual, warns once and rewrites the file when it is corrupt', async () => {
+  it('learns as usual, warns once and rewrites the file when it is corrupt', async () => {
     const mock = mockAgent();
     const file = schemeFile();
     writeFileSync(file, '{"version": 1, "regis');
     const registry = mock.get(ORIGIN);
     registry
-      .intercept({ path: '/v2/', method: 'GET' })
+      .intercept({ path: MANIFEST_PATH, method: 'HEAD', headers: noAuthorization })
       .reply(401, '', { headers: { 'www-authenticate': BASIC_CHALLENGE } });
     registry
       .intercept({ path: MANIFEST_PATH, method: 'HEAD', headers: { authorization: BASIC } })
@@ -349,8 +361,9 @@ describe('authentication schemes remembered across restarts', () => {
     const run = start(mock, file, USER);
     await Promise.all([run.client.getManifestDigest(REF), run.client.getManifestDigest(REF)]);
     await run.client.close();
+    // The second request waited for the first one's 401 and sent the credentials at once.
     expect(kindsAndStatus(run.events)).toEqual([
-      ['ping', 401],
+      ['manifest', 401],
       ['manifest', 200],
       ['manifest', 200],
     ]);
@@ -366,7 +379,6 @@ describe('authentication schemes remembered across restarts', () => {
     writeFileSync(join(dir, 'file'), '');
     const file = registrySchemesFile(join(dir, 'file'));
     const registry = mock.get(ORIGIN);
-    registry.intercept({ path: '/v2/', method: 'GET' }).reply(200, '');
     registry
       .intercept({ path: MANIFEST_PATH, method: 'HEAD', headers: noAuthorization })
       .reply(200, '', { headers: HEADERS });
