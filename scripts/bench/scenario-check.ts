@@ -196,13 +196,17 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
       // that wants authentication answers it 401. Later starts remember the schemes.
       const challenges = label === 'cold' ? authenticating : 0;
       const manifests = r.manifestHead + r.manifestGet;
+      // Held against the floor as defined; the 401s of a first contact are named in the note.
+      const challengeNote =
+        challenges > 0
+          ? `${challenges} of them answered 401: one per authenticating registry, which names its challenge only that way`
+          : undefined;
       add(
         `${label}: manifest requests (HEAD ${r.manifestHead}, GET ${r.manifestGet})`,
         manifests,
-        challenges > 0
-          ? `= ${n + challenges} (one per image, plus one 401 per authenticating registry to learn its challenge)`
-          : `= ${n} (one per image)`,
-        manifests === n + challenges,
+        `= ${n} (one per image)`,
+        manifests === n,
+        challengeNote,
       );
       add(
         `${label}: token requests`,
@@ -214,10 +218,8 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
       add(
         `${label}: registry requests total`,
         manifests + r.token + r.other,
-        challenges > 0
-          ? `≤ floor ${n + tokenCeiling} + ${challenges} (one 401 per authenticating registry)`
-          : `≤ floor ${n + tokenCeiling}`,
-        manifests + r.other === n + challenges && r.token <= tokenCeiling,
+        `≤ floor ${n + tokenCeiling}`,
+        manifests + r.other === n && r.token <= tokenCeiling,
         `refit's own count: ${JSON.stringify(cycle.refitCounts)}`,
       );
     }
