@@ -99,5 +99,6 @@ describe('self-update', () => {
     await sleep(4000);
     expect((await inspectContainer(name)).Id).toBe(current.Id);
     expect(await containerNames(name)).toEqual([name]);
-  });
+    // Room for the 90 s wait above and the checks after it.
+  }, 120_000);
 });
