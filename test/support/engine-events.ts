@@ -12,31 +12,8 @@ export interface EngineEvent {
   readonly Actor?: { readonly Attributes?: Readonly<Record<string, string>> };
 }
 
-/**
- * Container events of the bed's engine between two instants (epoch ms), oldest first, narrowed
- * by `docker events --filter` values such as `container=<id>`, `event=create` or `label=k=v`.
- * `--since` and `--until` take whole seconds, so a second of slack either side is asked for:
- * callers that need the exact window compare `timeNano` themselves.
- */
-export async function engineContainerEvents(
-  bed: Testbed,
-  sinceMs: number,
-  untilMs: number,
-  filters: readonly string[],
-): Promise<EngineEvent[]> {
-  const args = [
-    'events',
-    '--since',
-    String(Math.floor(sinceMs / 1000) - 1),
-    '--until',
-    String(Math.ceil(untilMs / 1000) + 1),
-    '--filter',
-    'type=container',
-    '--format',
-    '{{json .}}',
-  ];
-  for (const filter of filters) args.push('--filter', filter);
-  const out = await docker(args, { bed });
+/** `docker events --format '{{json .}}'` output, one event per line. */
+function parseEvents(out: string): EngineEvent[] {
   return out
     .split('\n')
     .filter((line) => line.trim() !== '')
@@ -81,28 +58,34 @@ export async function recordContainerEvents(
       await sleep(300);
       child.kill('SIGTERM');
       await exited;
-      return Buffer.concat(out)
-        .toString('utf8')
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as EngineEvent);
+      return parseEvents(Buffer.concat(out).toString('utf8'));
     },
   };
 }
 
-/** Container events of the bed's engine for `ids` between two instants (epoch ms), oldest first. */
-export function containerEvents(
+/**
+ * Container events of the bed's engine for `ids` between two instants (epoch ms), oldest first.
+ * The engine answers from a buffer of its last 256 events; `recordContainerEvents` misses none.
+ */
+export async function containerEvents(
   bed: Testbed,
   sinceMs: number,
   untilMs: number,
   ids: readonly string[],
 ): Promise<EngineEvent[]> {
-  return engineContainerEvents(
-    bed,
-    sinceMs,
-    untilMs,
-    ids.map((id) => `container=${id}`),
-  );
+  const args = [
+    'events',
+    '--since',
+    String(Math.floor(sinceMs / 1000) - 1),
+    '--until',
+    String(Math.ceil(untilMs / 1000) + 1),
+    '--filter',
+    'type=container',
+    '--format',
+    '{{json .}}',
+  ];
+  for (const id of ids) args.push('--filter', `container=${id}`);
+  return parseEvents(await docker(args, { bed }));
 }
 
 /** Epoch ms of the first `action` event of container `id`, if there was one. */
