@@ -37,3 +37,34 @@ export function parseDurationSeconds(text: string): number | undefined {
   // Rounds away the binary noise of sub-second units (0.1s + 0.2s), keeping nanosecond precision.
   return Math.round(total * 1e9) / 1e9;
 }
+
+/** The range a duration setting accepts, in seconds. */
+export interface DurationBounds {
+  readonly min: number;
+  readonly max: number;
+  /** Require a whole number of seconds (for APIs that take integer seconds). */
+  readonly wholeSeconds?: boolean;
+}
+
+export const MINUTE = 60;
+export const HOUR = 3600;
+export const DAY = 24 * HOUR;
+
+/** A number of seconds the way users write durations: `90s`, `45m`, `8784h`. */
+export function formatDuration(seconds: number): string {
+  if (seconds >= HOUR && seconds % HOUR === 0) return `${seconds / HOUR}h`;
+  if (seconds >= MINUTE && seconds % MINUTE === 0) return `${seconds / MINUTE}m`;
+  if (seconds >= 1) return `${seconds}s`;
+  return `${Math.round(seconds * 1000)}ms`;
+}
+
+/**
+ * What is wrong with a parsed duration, or undefined when it is within bounds. Upper bounds keep
+ * values that are certainly typing mistakes (a registry timeout of a month) from being taken.
+ */
+export function durationProblem(seconds: number, bounds: DurationBounds): string | undefined {
+  if (bounds.wholeSeconds === true && !Number.isInteger(seconds)) return 'expected a whole number of seconds';
+  if (seconds < bounds.min) return `expected at least ${formatDuration(bounds.min)}`;
+  if (seconds > bounds.max) return `expected at most ${formatDuration(bounds.max)}`;
+  return undefined;
+}

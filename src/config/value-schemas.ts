@@ -1,6 +1,6 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
-import { parseDurationSeconds } from './duration.js';
+import { durationProblem, parseDurationSeconds, type DurationBounds } from './duration.js';
 
 /**
  * Zod schemas that turn one raw string (an env var, a file's content or a flag's value) into a
@@ -52,23 +52,13 @@ export function integerInRange(min: number, max: number): ValueSchema<number> {
     .pipe(z.number().int().min(min, { error: message }).max(max, { error: message }));
 }
 
-interface DurationRules {
-  /** Smallest accepted duration in seconds. */
-  readonly min: number;
-  /** Require a whole number of seconds (for APIs that take integer seconds). */
-  readonly wholeSeconds: boolean;
-}
-
-export function durationSeconds(rules: DurationRules): ValueSchema<number> {
+export function durationSeconds(bounds: DurationBounds): ValueSchema<number> {
   return z.string().transform((raw, ctx) => {
     const seconds = parseDurationSeconds(raw);
     if (seconds === undefined)
       return fail(ctx, 'expected seconds (e.g. 30) or a Go duration (e.g. 30s, 5m, 1h30m)');
-    if (rules.wholeSeconds && !Number.isInteger(seconds))
-      return fail(ctx, 'expected a whole number of seconds');
-    if (seconds < rules.min)
-      return fail(ctx, `expected at least ${rules.min} second${rules.min === 1 ? '' : 's'}`);
-    return seconds;
+    const problem = durationProblem(seconds, bounds);
+    return problem === undefined ? seconds : fail(ctx, problem);
   });
 }
 

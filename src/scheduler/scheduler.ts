@@ -1,5 +1,6 @@
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logging/logger.js';
+import { setLongTimeout, type LongTimer } from '../util/long-timer.js';
 import { SingleFlight, type FlightResult } from './single-flight.js';
 
 export type Trigger =
@@ -25,7 +26,7 @@ export interface SchedulerOptions {
 /** Starts cycles on an interval or a cron schedule, one at a time, and stops gracefully. */
 export class Scheduler {
   private readonly flight: SingleFlight<CycleRequest>;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: LongTimer | undefined;
   private cronTask: ScheduledTask | undefined;
   private stopped = false;
 
@@ -78,7 +79,7 @@ export class Scheduler {
   /** Stops triggering new cycles and waits for a running one to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer?.cancel();
     if (this.cronTask !== undefined) await this.cronTask.destroy();
     await this.flight.idle();
   }
@@ -93,9 +94,12 @@ export class Scheduler {
     return result;
   }
 
-  /** Fixed-rate ticks: a slow cycle makes the next tick skip rather than drift the schedule. */
+  /**
+   * Fixed-rate ticks: a slow cycle makes the next tick skip rather than drift the schedule. The
+   * timer is chained, so intervals beyond Node's 24.8-day timer limit wait their whole length.
+   */
   private scheduleInterval(seconds: number): void {
-    this.timer = setTimeout(() => {
+    this.timer = setLongTimeout(() => {
       if (this.stopped) return;
       this.trigger({ reason: 'interval' });
       this.scheduleInterval(seconds);
