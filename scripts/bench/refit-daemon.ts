@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { freePort } from '../../test/support/free-port.js';
-import { startRefit } from '../../test/support/refit-cli.js';
-import { tempStateDir } from '../../test/support/refit-update.js';
+import { startRefit, tempStateDir } from '../../test/support/refit-cli.js';
 import type { Testbed } from '../../test/support/testbed.js';
 
 /** What `POST /v1/update` answers once its cycle has finished. */

@@ -36,7 +36,7 @@ const TABLE = [
     schema: durationSeconds({ min: 1, max: 366 * DAY, wholeSeconds: true }),
     default: 86_400,
     defaultText: '86400 (24h)',
-    doc: 'Time between two update cycles: seconds, or a Go duration such as 6h. Cannot be combined with a schedule.',
+    doc: 'Time between two update cycles: seconds, or a Go duration such as 6h; at most 8784h (a year). Cannot be combined with a schedule.',
   },
   {
     key: 'schedule',
@@ -164,7 +164,7 @@ const TABLE = [
     schema: durationSeconds({ min: 0, max: DAY, wholeSeconds: true }),
     default: 10,
     defaultText: '10 (10s)',
-    doc: 'How long a container may take to stop before it is killed: seconds, or a Go duration such as 30s.',
+    doc: 'How long a container may take to stop before it is killed: seconds, or a Go duration such as 30s; at most 24h.',
   },
   {
     key: 'rollingRestart',
@@ -182,7 +182,7 @@ const TABLE = [
     schema: durationSeconds({ min: 0, max: DAY }),
     default: 5,
     defaultText: '5 (5s)',
-    doc: 'How long a new container must keep running before it counts as started; otherwise the old one is put back.',
+    doc: 'How long a new container must keep running before it counts as started, otherwise the old one is put back; at most 24h.',
   },
   {
     key: 'healthTimeoutSeconds',
@@ -192,7 +192,7 @@ const TABLE = [
     schema: durationSeconds({ min: 1, max: DAY }),
     default: 120,
     defaultText: '120 (2m)',
-    doc: 'How long a new container with a healthcheck may take to turn healthy before the old one is put back.',
+    doc: 'How long a new container with a healthcheck may take to turn healthy before the old one is put back; at most 24h.',
   },
   {
     key: 'lifecycleHooks',
@@ -245,7 +245,7 @@ const TABLE = [
     schema: registryHostList,
     default: [],
     defaultText: 'empty',
-    doc: 'Registries (host[:port], separated by commas or spaces) reached over plain HTTP or unverified TLS.',
+    doc: 'Registries (host[:port], separated by commas or spaces; a host without a port covers every port) that refit asks over plain HTTP instead of HTTPS. TLS is always verified: trust a private CA through NODE_EXTRA_CA_CERTS instead. Loopback registries are always asked over plain HTTP.',
   },
   {
     key: 'registryConcurrency',
@@ -265,7 +265,7 @@ const TABLE = [
     schema: durationSeconds({ min: 0.001, max: HOUR }),
     default: 30,
     defaultText: '30 (30s)',
-    doc: 'Time limit for one registry request: seconds, or a Go duration such as 1m.',
+    doc: 'Time limit for one registry request: seconds, or a Go duration such as 1m; at most 1h.',
   },
 
   // Docker
@@ -438,7 +438,7 @@ const TABLE = [
     schema: durationSeconds({ min: 1, max: HOUR }),
     default: 10,
     defaultText: '10 (10s)',
-    doc: 'Time limit for one delivery attempt to one channel; a channel gets 3 attempts (1 s and 2 s apart), so a message never delays a cycle by more than 3 times this plus 3 s.',
+    doc: 'Time limit for one delivery attempt to one channel (at most 1h); a channel gets 3 attempts (1 s and 2 s apart), so a message never delays a cycle by more than 3 times this plus 3 s.',
   },
   {
     key: 'notificationWebhookSecret',

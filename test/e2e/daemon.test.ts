@@ -2,8 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { CycleReport } from '../../src/domain/report.js';
 import { freePort } from '../support/free-port.js';
-import { startRefit } from '../support/refit-cli.js';
-import { tempStateDir } from '../support/refit-update.js';
+import { startRefit, tempStateDir } from '../support/refit-cli.js';
 import { loadTestbed } from '../support/testbed.js';
 import { uniqueName } from '../support/unique-name.js';
 

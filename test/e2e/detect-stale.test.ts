@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleReport } from '../../src/domain/report.js';
-import { runRefit } from '../support/refit-cli.js';
+import { runRefit, tempStateDir, type RefitRun } from '../support/refit-cli.js';
 import { removeTestContainers, runTestContainer } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import { buildTestImage, pushImage, pushImageIndex, pushOciManifest } from '../support/images.js';
@@ -26,8 +26,10 @@ describe('detection on the test bed', () => {
   const newDigests: string[] = [];
   const marks = new Map<string, number>();
   let tokenMark = 0;
-  let run: { code: number | null; stdout: string; stderr: string };
+  let run: RefitRun;
   let configDir: string;
+  // A state directory of this test's own, empty at the first run: nothing another run left counts.
+  const stateDir = tempStateDir();
 
   const repo = (registry: RegistryName, name: string): string =>
     `${bed.registries[registry].host}/${scope}/${name}:latest`;
@@ -115,15 +117,60 @@ describe('detection on the test bed', () => {
       ]),
     );
 
+    markLogs();
+    tokenMark = tokenLog().mark();
+    run = await check();
+  }, 300_000);
+
+  function markLogs(): void {
     for (const registry of ['open', 'basic', 'token'] as const)
       marks.set(registry, registryLog(registry).mark());
-    tokenMark = tokenLog().mark();
-    run = await runRefit(['--run-once', '--monitor-only', '--report', 'json', '--scope', scope], {
+  }
+
+  function check(): Promise<RefitRun> {
+    return runRefit(['--run-once', '--monitor-only', '--report', 'json', '--scope', scope], {
       DOCKER_HOST: bed.dockerHost,
       DOCKER_CONFIG: configDir,
+      REFIT_STATE_DIR: stateDir,
       REFIT_LOG_LEVEL: 'debug',
     });
-  }, 300_000);
+  }
+
+  const perRegistry: Record<RegistryName, string[]> = {
+    open: ['alpha', 'beta', 'multi', 'oci', 'oci-source'],
+    basic: ['alpha', 'beta'],
+    token: ['alpha', 'beta'],
+  };
+  const ours = (entries: AccessLogEntry[]): AccessLogEntry[] =>
+    entries.filter((entry) => entry.repository?.startsWith(`${scope}/`) === true);
+  const isManifest = (entry: AccessLogEntry): boolean => entry.path.includes('/manifests/');
+
+  /** This scope's manifest requests each registry logged since the marks, once all have arrived. */
+  async function manifestRequests(
+    extra: Record<RegistryName, number>,
+  ): Promise<Map<RegistryName, AccessLogEntry[]>> {
+    const out = new Map<RegistryName, AccessLogEntry[]>();
+    for (const registry of ['open', 'basic', 'token'] as const) {
+      const wanted = perRegistry[registry].length + extra[registry];
+      // The registry may write its log line just after refit has its answer.
+      const entries = ours(
+        await registryLog(registry).waitFor(
+          marks.get(registry) ?? 0,
+          (all) => ours(all).filter(isManifest).length >= wanted,
+          { timeoutMs: 5_000 },
+        ),
+      );
+      expect(
+        entries.filter((e) => e.path.includes('/blobs/')),
+        `${registry} blob requests`,
+      ).toEqual([]);
+      out.set(registry, entries.filter(isManifest));
+    }
+    return out;
+  }
+
+  const names = (entries: readonly AccessLogEntry[]): (string | undefined)[] =>
+    entries.map((e) => e.repository?.slice(scope.length + 1)).sort();
 
   afterAll(async () => {
     await removeTestContainers();
@@ -143,33 +190,16 @@ describe('detection on the test bed', () => {
     expect(run.stderr).toMatch(/cycle finished/);
   });
 
-  it('sends exactly one manifest request per distinct image to each registry, and pulls nothing', async () => {
-    const perRegistry: Record<RegistryName, string[]> = {
-      open: ['alpha', 'beta', 'multi', 'oci', 'oci-source'],
-      basic: ['alpha', 'beta'],
-      token: ['alpha', 'beta'],
-    };
-    const ours = (entries: AccessLogEntry[]): AccessLogEntry[] =>
-      entries.filter((entry) => entry.repository?.startsWith(`${scope}/`) === true);
-    const isManifest = (entry: AccessLogEntry): boolean => entry.path.includes('/manifests/');
-    for (const registry of ['open', 'basic', 'token'] as const) {
-      const expectedImages = perRegistry[registry];
-      // The registry may write its log line just after refit has its answer.
-      const entries = ours(
-        await registryLog(registry).waitFor(
-          marks.get(registry) ?? 0,
-          (all) => ours(all).filter(isManifest).length >= expectedImages.length,
-          { timeoutMs: 5_000 },
-        ),
-      );
-      const manifestRequests = entries.filter(isManifest);
-      const requested = manifestRequests.map((e) => e.repository?.slice(scope.length + 1)).sort();
-      expect(requested, `${registry} registry manifest requests`).toEqual([...expectedImages].sort());
-      expect(manifestRequests.every((e) => e.method === 'HEAD' && e.status === 200)).toBe(true);
-      expect(
-        entries.filter((e) => e.path.includes('/blobs/')),
-        `${registry} blob requests`,
-      ).toEqual([]);
+  it('from an empty state directory, sends one manifest HEAD per distinct image plus one 401 per authenticating registry, and pulls nothing', async () => {
+    // The documented cold start: the first request to a registry that wants credentials is how
+    // refit learns its scheme (one 401), then it is remembered in the state directory.
+    const requests = await manifestRequests({ open: 0, basic: 1, token: 1 });
+    for (const [registry, entries] of requests) {
+      const ok = entries.filter((e) => e.status === 200);
+      const challenged = entries.filter((e) => e.status === 401);
+      expect(names(ok), `${registry} registry manifest requests`).toEqual([...perRegistry[registry]].sort());
+      expect(challenged, `${registry} registry 401 answers`).toHaveLength(registry === 'open' ? 0 : 1);
+      expect(entries.every((e) => e.method === 'HEAD')).toBe(true);
     }
   });
 
@@ -185,5 +215,18 @@ describe('detection on the test bed', () => {
   it('did not pull any of the new images', async () => {
     const local = await docker(['images', '--digests', '--format', '{{.Digest}}']);
     for (const digest of newDigests) expect(local).not.toContain(digest);
+  });
+
+  it('on a second run with the same state directory, sends exactly one manifest HEAD per distinct image', async () => {
+    markLogs();
+    const again = await check();
+    expect(again.code, again.stderr).toBe(0);
+    const requests = await manifestRequests({ open: 0, basic: 0, token: 0 });
+    for (const [registry, entries] of requests) {
+      expect(names(entries), `${registry} registry manifest requests`).toEqual(
+        [...perRegistry[registry]].sort(),
+      );
+      expect(entries.every((e) => e.method === 'HEAD' && e.status === 200)).toBe(true);
+    }
   });
 });

@@ -3,7 +3,8 @@ import { removeTestContainers, runTestContainer } from '../support/containers.js
 import { docker } from '../support/docker-cli.js';
 import { recordContainerEvents } from '../support/engine-events.js';
 import { buildTestImage, pushImage } from '../support/images.js';
-import { inspectContainer, runUpdateCycle, tempStateDir, updateEnv } from '../support/refit-update.js';
+import { inspectContainer, runUpdateCycle, updateEnv } from '../support/refit-update.js';
+import { tempStateDir } from '../support/refit-cli.js';
 import { loadTestbed, type Testbed } from '../support/testbed.js';
 import { uniqueName } from '../support/unique-name.js';
 

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,16 +17,39 @@ export function refitNodeFlags(): string[] {
     .filter((flag) => flag !== '');
 }
 
+const stateDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new, empty state directory (journal, remembered schemes…), removed when the test process ends. */
+export function tempStateDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'refit-state-'));
+  stateDirs.push(dir);
+  return dir;
+}
+
+/**
+ * The environment a refit under test gets: only what the test gives (plus PATH and HOME), so no
+ * setting leaks in from the machine, and a state directory of its own unless the test shares one
+ * on purpose, so nothing another run left behind can change what this one does.
+ */
+function refitEnv(env: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    REFIT_STATE_DIR: tempStateDir(),
+    ...env,
+  };
+}
+
 export interface RefitRun {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/**
- * Runs the built `refit` command as a user would, with only the environment given (plus PATH
- * and HOME), so no setting leaks in from the machine running the tests.
- */
+/** Runs the built `refit` command as a user would, in the environment `refitEnv` makes. */
 export function runRefit(
   args: readonly string[],
   env: Record<string, string>,
@@ -36,7 +61,7 @@ export function runRefit(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...refitNodeFlags(), bin, ...args], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
+      env: refitEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -66,7 +91,7 @@ export function startRefit(
 } {
   const child = spawn(process.execPath, [...refitNodeFlags(), bin, ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
+    env: refitEnv(env),
   });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));

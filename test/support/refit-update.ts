@@ -1,22 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ContainerReport, CycleReport } from '../../src/domain/report.js';
 import { docker } from './docker-cli.js';
-import { runRefit, type RefitRun } from './refit-cli.js';
+import { runRefit, tempStateDir, type RefitRun } from './refit-cli.js';
 import type { Testbed } from './testbed.js';
-
-const stateDirs: string[] = [];
-process.once('exit', () => {
-  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A state directory (swap journal) for one test's refit runs, removed when the test process ends. */
-export function tempStateDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'refit-state-'));
-  stateDirs.push(dir);
-  return dir;
-}
 
 /** Settings that keep update tests quick: a short settle time and health timeout. */
 export function updateEnv(bed: Testbed, stateDir = tempStateDir()): Record<string, string> {
