@@ -1,8 +1,7 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RefitError } from '../errors.js';
-import { writeJsonAtomically } from '../util/atomic-write.js';
+import { jsonStateFile, readStateFiles } from '../util/json-state-store.js';
 
 /**
  * The steps of a swap, each recorded BEFORE it is taken. After a crash, the last recorded
@@ -67,74 +66,51 @@ export class JournalError extends RefitError {
  * per dependent held stopped during a swap (`held-<ID>.json`), written atomically (temporary
  * file, fsync, rename) so a crash leaves either the previous record or the new one.
  */
+const journalError = (message: string, cause: unknown): JournalError => new JournalError(message, cause);
+
+/**
+ * Swap records on disk, one file per container being swapped (`swap-<old ID>.json`), and one
+ * per dependent held stopped during a swap (`held-<ID>.json`), written atomically (temporary
+ * file, fsync, rename) so a crash leaves either the previous record or the new one. Several
+ * swaps in flight have a file each.
+ */
 export class SwapJournal {
   constructor(private readonly directory: string) {}
 
-  private file(oldId: string): string {
-    return join(this.directory, `swap-${oldId}.json`);
+  private swapFile(oldId: string) {
+    return jsonStateFile(join(this.directory, `swap-${oldId}.json`), swapRecordSchema, journalError);
   }
 
-  private heldFile(id: string): string {
-    return join(this.directory, `held-${id}.json`);
+  private heldFile(id: string) {
+    return jsonStateFile(join(this.directory, `held-${id}.json`), heldRecordSchema, journalError);
   }
 
-  async record(entry: SwapRecord): Promise<void> {
-    try {
-      await writeJsonAtomically(this.file(entry.oldId), entry);
-    } catch (error) {
-      throw new JournalError(`cannot write the swap journal in ${this.directory}`, error);
-    }
+  /** Throws a JournalError (and nothing may be done to the container) when it cannot write. */
+  record(entry: SwapRecord): Promise<void> {
+    return this.swapFile(entry.oldId).write(entry);
   }
 
-  async complete(oldId: string): Promise<void> {
-    await rm(this.file(oldId), { force: true });
+  complete(oldId: string): Promise<void> {
+    return this.swapFile(oldId).remove();
   }
 
   /** Every unfinished swap. An unreadable record is reported, not skipped silently. */
   pending(): Promise<{ records: SwapRecord[]; unreadable: string[] }> {
-    return this.readAll(/^swap-.+\.json$/, swapRecordSchema);
+    return readStateFiles(this.directory, /^swap-.+\.json$/, swapRecordSchema, journalError);
   }
 
   /** Records a dependent about to be stopped; throws (and nothing may be stopped) when it cannot. */
-  async hold(entry: HeldRecord): Promise<void> {
-    try {
-      await writeJsonAtomically(this.heldFile(entry.id), entry);
-    } catch (error) {
-      throw new JournalError(`cannot write the swap journal in ${this.directory}`, error);
-    }
+  hold(entry: HeldRecord): Promise<void> {
+    return this.heldFile(entry.id).write(entry);
   }
 
   /** The dependent runs again, or refit left it stopped on purpose: nothing to recover. */
-  async release(id: string): Promise<void> {
-    await rm(this.heldFile(id), { force: true });
+  release(id: string): Promise<void> {
+    return this.heldFile(id).remove();
   }
 
   /** Every dependent still recorded as held. An unreadable record is reported, not skipped silently. */
   held(): Promise<{ records: HeldRecord[]; unreadable: string[] }> {
-    return this.readAll(/^held-.+\.json$/, heldRecordSchema);
-  }
-
-  private async readAll<T>(
-    pattern: RegExp,
-    schema: z.ZodType<T>,
-  ): Promise<{ records: T[]; unreadable: string[] }> {
-    let names: string[];
-    try {
-      names = await readdir(this.directory);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], unreadable: [] };
-      throw new JournalError(`cannot read the swap journal in ${this.directory}`, error);
-    }
-    const records: T[] = [];
-    const unreadable: string[] = [];
-    for (const name of names.filter((n) => pattern.test(n)).sort()) {
-      const path = join(this.directory, name);
-      try {
-        records.push(schema.parse(JSON.parse(await readFile(path, 'utf8'))));
-      } catch {
-        unreadable.push(path);
-      }
-    }
-    return { records, unreadable };
+    return readStateFiles(this.directory, /^held-.+\.json$/, heldRecordSchema, journalError);
   }
 }

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RefitError } from '../errors.js';
-import { writeJsonAtomically } from '../util/atomic-write.js';
-import { readJsonStateFile } from '../util/json-state-file.js';
+import { mapStore, memoryMapStore, type MapStore } from '../util/json-state-store.js';
 
 export const REJECTED_DIGESTS_FILE = 'rejected-digests.json';
 
@@ -14,12 +13,6 @@ const entrySchema = z.object({
   rejectedAt: z.string().min(1),
   /** The rollback's reason. */
   reason: z.string(),
-});
-
-const fileSchema = z.object({
-  version: z.literal(1),
-  /** Container name → the digest refit rolled back and will not try again. */
-  containers: z.record(z.string().min(1), entrySchema),
 });
 
 export type RejectedDigest = z.infer<typeof entrySchema>;
@@ -35,57 +28,26 @@ export class RejectedDigestsError extends RefitError {
 /**
  * The digests whose update was rolled back, kept in the state directory so that neither the
  * next cycle nor a restart tries the same broken image again. Deleting the file (or one entry)
- * makes refit try again.
+ * makes refit try again. An absent file is an empty record; an unreadable one a RejectedDigestsError.
  */
-export interface RejectedDigestsStore {
-  /** An absent file is an empty record; an unreadable one is a RejectedDigestsError. */
-  load(): Promise<RejectedDigests>;
-  save(rejected: RejectedDigests): Promise<void>;
-}
+export type RejectedDigestsStore = MapStore<RejectedDigest>;
 
 export function rejectedDigestsFile(stateDir: string): string {
   return join(stateDir, REJECTED_DIGESTS_FILE);
 }
 
 export function createRejectedDigestsStore(stateDir: string): RejectedDigestsStore {
-  const target = rejectedDigestsFile(stateDir);
-  return {
-    async load() {
-      const file = await readJsonStateFile(
-        target,
-        fileSchema,
-        (message, cause) => new RejectedDigestsError(message, cause),
-      );
-      return new Map(Object.entries(file?.containers ?? {}));
-    },
-
-    async save(rejected) {
-      const body = {
-        version: 1,
-        containers: Object.fromEntries(rejected),
-      } satisfies z.infer<typeof fileSchema>;
-      try {
-        await writeJsonAtomically(target, body);
-      } catch (error) {
-        throw new RejectedDigestsError(`cannot write ${target}`, error);
-      }
-    },
-  };
+  return mapStore(
+    rejectedDigestsFile(stateDir),
+    'containers',
+    entrySchema,
+    (message, cause) => new RejectedDigestsError(message, cause),
+  );
 }
 
 /** For tests. */
 export function createMemoryRejectedDigestsStore(
   initial: RejectedDigests = new Map(),
-): RejectedDigestsStore & {
-  readonly current: () => RejectedDigests;
-} {
-  let rejected: RejectedDigests = new Map(initial);
-  return {
-    load: () => Promise.resolve(new Map(rejected)),
-    save: (next) => {
-      rejected = new Map(next);
-      return Promise.resolve();
-    },
-    current: () => rejected,
-  };
+): RejectedDigestsStore & { readonly current: () => RejectedDigests } {
+  return memoryMapStore(initial);
 }
