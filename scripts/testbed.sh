@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # refit's test bed: a Docker engine, three registries (open, basic auth, bearer-token auth), the
-# token server behind the third, seeded images, and a local node:20-bookworm-slim for the
-# project's own Dockerfile; all on this machine, no public registry.
+# token server behind the third, seeded images, a local node:20-bookworm-slim for the project's
+# own Dockerfile, a second engine and a Swarm engine over TLS, an MQTT broker and Chromium; all
+# on this machine, no public registry.
 #
 #   bash scripts/testbed.sh up             start what is not running, reuse what answers
 #   bash scripts/testbed.sh down [--purge] stop what the bed started (--purge: delete its data too)
 #   bash scripts/testbed.sh status         one line per part; exit status 1 when a part is down
+#   bash scripts/testbed.sh probe up|down [--purge]
+#                                          copies of the second and the swarm engine, made and
+#                                          removed like the bed's (for the test that they leave
+#                                          docker0 alone)
 #
 # Environment: REFIT_TESTBED_DIR (state, default /var/lib/refit-testbed), REFIT_TESTBED_RUN_DIR
-# (engine sockets, default /run/refit-testbed), REFIT_TESTBED_PORT_BASE (default 5000: open,
-# +1 basic, +2 token registry, +3 token server), REFIT_TESTBED_TOKEN_TTL (seconds, default 300),
-# REFIT_TESTBED_NOTIFY_URL (optional registry notifications endpoint), DOCKER_HOST.
+# (engine sockets, default /run/refit-testbed), REFIT_TESTBED_PORT_BASE (default 5000, see
+# port_of), REFIT_TESTBED_TOKEN_TTL (seconds, default 300), REFIT_TESTBED_NOTIFY_URL (optional
+# registry notifications endpoint), DOCKER_HOST.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,10 +43,14 @@ say() { printf '%-14s %s\n' "$1" "$2"; }
 # Paths end up in YAML and JSON unquoted; refuse anything that would need escaping.
 [[ $DIR =~ ^/[A-Za-z0-9._/-]+$ && $DIR != / ]] || die "REFIT_TESTBED_DIR must be an absolute plain path, got '$DIR'"
 [[ $RUN_DIR =~ ^/[A-Za-z0-9._/-]+$ && $RUN_DIR != / ]] || die "REFIT_TESTBED_RUN_DIR must be an absolute plain path, got '$RUN_DIR'"
-[[ $PORT_BASE =~ ^[0-9]+$ ]] && ((PORT_BASE > 0 && PORT_BASE < 65530)) || die "REFIT_TESTBED_PORT_BASE must be a port number, got '$PORT_BASE'"
+[[ $PORT_BASE =~ ^[0-9]+$ ]] && ((PORT_BASE > 0 && PORT_BASE < 65520)) || die "REFIT_TESTBED_PORT_BASE must be a port number, got '$PORT_BASE'"
 [[ $TOKEN_TTL =~ ^[0-9]+$ ]] && ((TOKEN_TTL > 0)) || die "REFIT_TESTBED_TOKEN_TTL must be a positive number of seconds, got '$TOKEN_TTL'"
 [[ $NOTIFY_URL =~ ^[A-Za-z0-9:/._?=\&%-]*$ ]] || die "REFIT_TESTBED_NOTIFY_URL contains characters the bed cannot embed: '$NOTIFY_URL'"
 
+# The bed's ports, all on 127.0.0.1. The engines (scripts/testbed/engines.sh) and the MQTT
+# broker (scripts/testbed/mosquitto.sh) use: +4 second engine (TLS), +5 swarm engine (TLS),
+# +6 MQTT, +7 MQTT with password, +8 Swarm cluster port, +9 Swarm data path (VXLAN, UDP),
+# +10 and +11 the probe engines (TLS), +12 and +13 the probe's Swarm (on 127.0.0.2).
 port_of() {
   case $1 in
     open) echo "$PORT_BASE" ;;
@@ -58,7 +67,8 @@ REALM="http://127.0.0.1:$TOKEN_PORT/token"
 
 ensure_packages() {
   local missing=() pkg
-  for pkg in docker.io docker-registry busybox-static docker-compose apache2-utils openssl; do
+  for pkg in docker.io docker-registry busybox-static docker-compose apache2-utils openssl iproute2 \
+    mosquitto mosquitto-clients chromium; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   ((${#missing[@]} == 0)) && return 0
@@ -149,7 +159,7 @@ fingerprint_matches() { [[ -f $DIR/pids/$1.fingerprint && "$(<"$DIR/pids/$1.fing
 # State directory, secrets, certificates
 
 prepare_state() {
-  mkdir -p "$DIR"/{logs,pids,config,storage,auth,certs,build,docker-config} "$RUN_DIR"
+  mkdir -p "$DIR"/{logs,pids,config,storage,auth,certs,build,docker-config,parts,engines} "$RUN_DIR"
   [[ -f $DIR/.refit-testbed ]] || touch "$DIR/.refit-testbed"
   chmod 700 "$DIR/auth" "$DIR/certs" "$DIR/docker-config"
   local name
@@ -352,12 +362,29 @@ up_images() {
 # What the seeded images are made of. The seeder also checks that every seeded reference is still
 # in its registry, so helpers it uses may change without a reseed.
 seed_fingerprint() {
-  cat "$SRC/seed-images.ts" "$SRC/base.Dockerfile" /bin/busybox | sha
+  cat "$SRC/seed-recipe.ts" "$SRC/base.Dockerfile" /bin/busybox | sha
 }
 
 # The stand-in for node:20-bookworm-slim, so the project's own Dockerfile builds on the bed.
 # shellcheck source=scripts/testbed/node-image.sh
 source "$SRC/node-image.sh"
+# shellcheck source=scripts/testbed/engines.sh
+source "$SRC/engines.sh"
+# shellcheck source=scripts/testbed/mosquitto.sh
+source "$SRC/mosquitto.sh"
+
+EXTRA_ENGINES=(second swarm)
+PROBE_ENGINES=(probe-second probe-swarm)
+
+# Chromium is only installed (tests drive it with playwright-core); testbed.json says where.
+write_chromium_part() {
+  local bin=/usr/bin/chromium version text
+  [[ -x $bin ]] || die "$bin is missing (package chromium)"
+  text="$(printf '{\n  "executablePath": "%s"\n}' "$bin")"
+  [[ -f $DIR/parts/chromium.json && $text == "$(<"$DIR/parts/chromium.json")" ]] || printf '%s\n' "$text" >"$DIR/parts/chromium.json"
+  version="$(dpkg-query -W -f='${Version}' chromium 2>/dev/null || true)"
+  say chromium "$bin (Debian package ${version:-unknown})"
+}
 
 cmd_up() {
   ensure_packages
@@ -367,7 +394,14 @@ cmd_up() {
   local name
   for name in "${REGISTRIES[@]}"; do up_registry "$name"; done
   up_token_server
+  prepare_engine_certs
+  local engine
+  for engine in "${EXTRA_ENGINES[@]}"; do up_extra_engine "$engine"; done
+  up_mosquitto
+  write_mqtt_part
+  write_chromium_part
   up_images
+  for engine in "${EXTRA_ENGINES[@]}"; do up_en_base_image "$engine"; done
   up_node_image
   local fp
   fp="$({ cat "$0" "$SRC"/*; } | sha)"
@@ -411,7 +445,13 @@ cmd_down() {
       say images "removed the bed's images from $host"
     fi
   fi
-  local pid name stopped=0
+  local pid name stopped=0 engine
+  for engine in "${PROBE_ENGINES[@]}" "${EXTRA_ENGINES[@]}"; do
+    engine_load "$engine"
+    [[ -z $(en_pid) ]] || stopped=$((stopped + 1))
+    down_extra_engine "$engine" "$purge"
+  done
+  ! down_mosquitto || stopped=$((stopped + 1))
   pid="$(own_pid "$DIR/pids/token-server.pid" "token-server.ts --state-dir $DIR ")"
   if [[ -n $pid ]]; then
     stop_pid "$pid" "token server"
@@ -437,7 +477,7 @@ cmd_down() {
   if $purge; then
     # A killed dockerd can leave overlay mounts behind; they would make rm fail.
     local m
-    for m in $({ grep -o " $DIR/docker[^ ]*" /proc/mounts || true; grep -o " $RUN_DIR/[^ ]*" /proc/mounts || true; } | sort -r); do
+    for m in $({ grep -o " $DIR/docker[^ ]*\| $DIR/engines/[^ ]*" /proc/mounts || true; grep -o " $RUN_DIR/[^ ]*" /proc/mounts || true; } | sort -r); do
       umount -l "$m" 2>/dev/null || true
     done
     rm -rf "$DIR" "$RUN_DIR"
@@ -474,12 +514,47 @@ cmd_status() {
     say "token server" "DOWN at $REALM"
     ok=false
   fi
+  local engine
+  for engine in "${EXTRA_ENGINES[@]}"; do status_extra_engine "$engine" || ok=false; done
+  status_mosquitto || ok=false
+  if [[ -x /usr/bin/chromium ]]; then
+    say chromium "installed at /usr/bin/chromium"
+  else
+    say chromium "MISSING: /usr/bin/chromium"
+    ok=false
+  fi
   $ok
+}
+
+# The probes: copies of the second and the swarm engine, set up and taken down by the same code
+# as those, on their own bridges, ports and addresses, so a test can bring them up and down (and
+# up again over the same data roots, as a restart does) while other tests use the bed's engines.
+# They are described in $DIR/probe-second.json and $DIR/probe-swarm.json while they run.
+cmd_probe() {
+  local engine
+  case "${1:-}" in
+    up)
+      lock
+      prepare_state
+      prepare_engine_certs
+      for engine in "${PROBE_ENGINES[@]}"; do up_extra_engine "$engine"; done
+      ;;
+    down)
+      [[ -f $DIR/.refit-testbed ]] || die "$DIR holds no test bed"
+      lock
+      local purge=false
+      [[ ${2:-} == --purge ]] && purge=true
+      for engine in "${PROBE_ENGINES[@]}"; do down_extra_engine "$engine" "$purge"; done
+      say probes "down$($purge && echo ', data deleted')"
+      ;;
+    *) die "usage: bash scripts/testbed.sh probe up | down [--purge]" ;;
+  esac
 }
 
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down "${2:-}" ;;
   status) cmd_status ;;
-  *) die "usage: bash scripts/testbed.sh up | down [--purge] | status" ;;
+  probe) cmd_probe "${2:-}" "${3:-}" ;;
+  *) die "usage: bash scripts/testbed.sh up | down [--purge] | status | probe up|down [--purge]" ;;
 esac

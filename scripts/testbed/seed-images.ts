@@ -1,33 +1,41 @@
 /**
- * The last step of `testbed.sh up`: builds the base image, pushes the seeded images, and writes
- * testbed.json. When every seeded reference still resolves to the recorded digest and the seed
- * recipe is unchanged, it only checks (well under a second) and writes nothing.
+ * The last step of `testbed.sh up`: seeds the images (seed-recipe.ts) when they are missing or
+ * their recipe changed, and writes testbed.json. When every seeded reference still resolves to
+ * the recorded digest and the recipe is unchanged, it only checks (well under a second) and
+ * writes nothing.
  *
- * Input comes from testbed.sh as REFIT_TESTBED_* environment variables.
+ * Input comes from testbed.sh as REFIT_TESTBED_* environment variables, and as one JSON file per
+ * further part in $REFIT_TESTBED_DIR/parts (secondEngine.json, swarm.json, mqtt.json, …), each
+ * becoming the key of testbed.json named like the file.
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
 import { docker } from '../../test/support/docker-cli.js';
-import {
-  ensureLogin,
-  pushImage,
-  pushImageIndex,
-  pushOciManifest,
-  pushPlatformImage,
-  buildTestImage,
-} from '../../test/support/images.js';
+import { ensureLogin } from '../../test/support/images.js';
 import { headManifestDigest } from '../../test/support/registry-api.js';
 import { testbedSchema, type Testbed } from '../../test/support/testbed.js';
-
-const BASE_IMAGE = 'refit-testbed/busybox:latest';
-const HERE = dirname(fileURLToPath(import.meta.url));
+import { BASE_IMAGE, seed, seededRefs } from './seed-recipe.js';
 
 function env(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === '')
     throw new Error(`seed-images: ${name} is not set (run via scripts/testbed.sh up)`);
   return value;
+}
+
+/** The parts testbed.sh described in $DIR/parts, by key. */
+function parts(dir: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const partsDir = join(dir, 'parts');
+  for (const name of readdirSync(partsDir).sort()) {
+    if (!name.endsWith('.json')) continue;
+    const file = join(partsDir, name);
+    const json = readJson(file);
+    if (json === undefined) throw new Error(`seed-images: ${file} is not JSON`);
+    out[name.slice(0, -'.json'.length)] = json;
+  }
+  return out;
 }
 
 /** The bed as testbed.sh set it up, without digests. */
@@ -38,7 +46,8 @@ function describe(): Omit<Testbed, 'seededDigests'> {
   const secret = (name: string) => readFileSync(join(dir, 'auth', name), 'utf8').trim();
   const accessLog = (name: string) => join(dir, 'logs', `${name}-access.log`);
   const username = env('REFIT_TESTBED_USERNAME');
-  return {
+  const described = {
+    ...parts(dir),
     dockerHost: env('REFIT_TESTBED_DOCKER_HOST'),
     startedEngine: env('REFIT_TESTBED_STARTED_ENGINE') === 'true',
     stateDir: dir,
@@ -62,25 +71,11 @@ function describe(): Omit<Testbed, 'seededDigests'> {
       oci: `${host(0)}/testbed/oci:latest`,
     },
   };
-}
-
-/** Every reference seed() pushes, so a check can tell a partial seed from a complete one. */
-function seededRefs(bed: Testbed): string[] {
-  const { open, basic, token } = bed.registries;
-  const multi = `${open.host}/testbed/multi`;
-  return [
-    `${open.host}/testbed/busybox:latest`,
-    `${basic.host}/testbed/busybox:latest`,
-    `${token.host}/testbed/busybox:latest`,
-    `${token.host}/public/busybox:latest`,
-    `${multi}:linux-amd64`,
-    `${multi}:linux-arm64`,
-    `${multi}:manifest-list`,
-    `${multi}:oci-linux-amd64`,
-    `${multi}:oci-linux-arm64`,
-    bed.images.index,
-    bed.images.oci,
-  ].sort();
+  // Checked before anything is written, so a bad part fails `up` rather than every test.
+  const checked = testbedSchema.omit({ seededDigests: true }).safeParse(described);
+  if (!checked.success)
+    throw new Error(`seed-images: the bed's description is invalid: ${checked.error.message}`);
+  return checked.data;
 }
 
 async function intact(bed: Testbed, fingerprintOk: boolean): Promise<boolean> {
@@ -94,68 +89,6 @@ async function intact(bed: Testbed, fingerprintOk: boolean): Promise<boolean> {
   }
   const found = await Promise.all(refs.map((ref) => headManifestDigest(bed, ref)));
   return refs.every((ref, i) => found[i] === bed.seededDigests[ref]);
-}
-
-async function seed(bed: Testbed): Promise<Record<string, string>> {
-  const context = join(bed.stateDir, 'build', 'base');
-  mkdirSync(context, { recursive: true });
-  copyFileSync('/bin/busybox', join(context, 'busybox'));
-  copyFileSync(join(HERE, 'base.Dockerfile'), join(context, 'Dockerfile'));
-  await docker(['build', '--quiet', '--tag', BASE_IMAGE, '.'], { bed, cwd: context });
-
-  const digests: Record<string, string> = {};
-  const { open, basic, token } = bed.registries;
-  for (const ref of [
-    `${open.host}/testbed/busybox:latest`,
-    `${basic.host}/testbed/busybox:latest`,
-    `${token.host}/testbed/busybox:latest`,
-    `${token.host}/public/busybox:latest`,
-  ]) {
-    await docker(['tag', BASE_IMAGE, ref], { bed });
-    digests[ref] = await pushImage(ref, { bed });
-  }
-
-  // A two-platform image: a real amd64 build, and its copy whose config claims arm64.
-  const multi = `${open.host}/testbed/multi`;
-  await buildTestImage(`${multi}:linux-amd64`, { bed, marker: 'testbed multi' });
-  digests[`${multi}:linux-amd64`] = await pushImage(`${multi}:linux-amd64`, { bed });
-  const arm64 = { os: 'linux', architecture: 'arm64', variant: 'v8' };
-  const amd64 = { os: 'linux', architecture: 'amd64' };
-  digests[`${multi}:linux-arm64`] = await pushPlatformImage(
-    `${multi}:linux-amd64`,
-    `${multi}:linux-arm64`,
-    arm64,
-    { bed },
-  );
-  digests[`${multi}:manifest-list`] = await pushImageIndex(
-    `${multi}:manifest-list`,
-    [
-      { ref: `${multi}:linux-amd64`, platform: amd64 },
-      { ref: `${multi}:linux-arm64`, platform: arm64 },
-    ],
-    { bed, format: 'docker' },
-  );
-  for (const arch of ['amd64', 'arm64']) {
-    digests[`${multi}:oci-linux-${arch}`] = await pushOciManifest(
-      `${multi}:linux-${arch}`,
-      `${multi}:oci-linux-${arch}`,
-      {
-        bed,
-      },
-    );
-  }
-  digests[bed.images.index] = await pushImageIndex(
-    bed.images.index,
-    [
-      { ref: `${multi}:oci-linux-amd64`, platform: amd64 },
-      { ref: `${multi}:oci-linux-arm64`, platform: arm64 },
-    ],
-    { bed, format: 'oci' },
-  );
-  digests[bed.images.oci] = await pushOciManifest(`${open.host}/testbed/busybox:latest`, bed.images.oci, {
-    bed,
-  });
-  return digests;
 }
 
 function readJson(file: string): unknown {
@@ -185,7 +118,8 @@ async function main(): Promise<void> {
   const file = join(description.stateDir, 'testbed.json');
   const fingerprintFile = join(description.stateDir, 'pids', 'seed.fingerprint');
   const fingerprint = env('REFIT_TESTBED_SEED_FINGERPRINT');
-  const previous = testbedSchema.safeParse(readJson(file));
+  // Only the digests are taken over, so a testbed.json from before a new part still counts.
+  const previous = z.object({ seededDigests: z.record(z.string(), z.string()) }).safeParse(readJson(file));
   const candidate: Testbed = {
     ...description,
     seededDigests: previous.success ? previous.data.seededDigests : {},
