@@ -36,6 +36,9 @@ COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# Watchtower's image is /watchtower, and compose files carry `healthcheck: ["CMD", "/watchtower",
+# "--health-check"]` over from it; the same command reaches refit here (see docs/http-api.md).
+RUN ln -s /app/bin/refit.js /watchtower
 # Asks refit's own GET /healthz on the configured port (REFIT_HTTP_API_PORT, its flag, default
 # 8080); passes without asking when the API is off (port 0), with --run-once, and in the
 # short-lived helper a self-update starts. The timeout leaves room for /healthz's own 5 s engine

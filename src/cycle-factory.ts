@@ -5,6 +5,7 @@ import type { ContainerRuntime, ImageStore } from './docker/container-runtime.js
 import type { DockerClient } from './docker/docker-client.js';
 import type { CycleReport } from './domain/report.js';
 import type { Logger } from './logging/logger.js';
+import { headFailureLogLevel } from './registry/head-failure.js';
 import type { CredentialProvider, RegistryClient } from './registry/index.js';
 import { runCycle } from './update/cycle.js';
 import type { CrashPoint } from './update/faults.js';
@@ -34,6 +35,7 @@ export function verifyOptions(config: Config): VerifyOptions {
   return {
     settleMs: config.settleSeconds * 1000,
     healthTimeoutMs: config.healthTimeoutSeconds * 1000,
+    logExcerpt: { lines: config.rollbackLogLines, bytes: config.rollbackLogBytes },
     sleep: (ms) => sleep(ms),
     now: () => Date.now(),
   };
@@ -79,6 +81,7 @@ export function createCycle(
             verify: verifyOptions(config),
             options: {
               cleanup: config.cleanup,
+              removeVolumes: config.removeVolumes,
               noPull: config.noPull,
               noRestart: config.noRestart,
               reviveStopped: config.reviveStopped,
@@ -109,6 +112,7 @@ export function createCycle(
       logger,
       now,
       registryConcurrency: config.registryConcurrency,
+      registryFailureLevel: (image) => headFailureLogLevel(config.warnOnHeadFailure, image),
       selection: {
         containerNames: config.containerNames,
         disableContainers: config.disableContainers,
@@ -117,6 +121,7 @@ export function createCycle(
         includeStopped: config.includeStopped,
         includeRestarting: config.includeRestarting,
         monitorOnly: config.monitorOnly,
+        lifecycleHooks: config.lifecycleHooks,
         ownContainerId: adapters.ownContainerId,
         imageFilter: request.images,
       },

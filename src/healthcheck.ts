@@ -51,6 +51,8 @@ export function planProbe(
     case 'help':
     case 'version':
       return { kind: 'pass', reason: 'refit prints and exits: no HTTP API' };
+    case 'health-check':
+      return { kind: 'pass', reason: 'refit runs a health check and exits: no HTTP API' };
     case 'invalid':
       return {
         kind: 'fail',
@@ -157,6 +159,28 @@ export async function runHealthcheck(io: HealthcheckIo): Promise<number> {
   const result = await probeHealthz(plan.host, plan.port);
   io.write(result.detail);
   return result.healthy ? 0 : 1;
+}
+
+export interface HealthCheckFlagIo extends HealthcheckIo {
+  /** This process's ID: the check refuses to be the container's main process. */
+  readonly pid: number;
+  /** The arguments of the refit running in this container (see findRefitArgv). */
+  readonly refitArgv: () => string[];
+}
+
+/**
+ * Watchtower's `--health-check`, for compose files whose healthcheck runs `… --health-check`:
+ * asks the running refit's /healthz, with the settings given beside the flag or else those of
+ * the refit in this container. Watchtower's own check only exited 0; this one is a real probe.
+ * As in Watchtower, the flag is refused on the container's main process, which would otherwise
+ * report itself healthy and never run.
+ */
+export async function runHealthCheckFlag(io: HealthCheckFlagIo): Promise<number> {
+  if (io.pid === 1) {
+    io.write('--health-check is for the healthcheck command, not for the main process of the container');
+    return 1;
+  }
+  return runHealthcheck({ ...io, argv: io.argv.length > 0 ? io.argv : io.refitArgv() });
 }
 
 const entry = process.argv[1];

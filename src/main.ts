@@ -7,13 +7,21 @@ import { DockerodeClient } from './docker/dockerode-client.js';
 import { detectOwnContainerId } from './docker/own-container.js';
 import { cycleFailed, type CycleReport } from './domain/report.js';
 import { describeError } from './errors.js';
+import { findRefitArgv, runHealthCheckFlag } from './healthcheck.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { ReportStore } from './http/report-store.js';
 import { startHttpApi } from './http/start-http-api.js';
 import { createMetrics } from './metrics/metrics.js';
+import { renderPorcelain } from './notify/porcelain.js';
 import { setUpNotifications } from './notify/setup.js';
 import { createCycle, verifyOptions } from './cycle-factory.js';
-import { createCredentialProvider, createRegistryClient, registrySchemesFile } from './registry/index.js';
+import {
+  createCredentialProvider,
+  createRegistryClient,
+  refitUserAgent,
+  registrySchemesFile,
+} from './registry/index.js';
+import { setUpSignatures } from './trust/index.js';
 import { Scheduler, type CycleRequest, type Trigger } from './scheduler/scheduler.js';
 import { crashPointsFromEnv } from './update/faults.js';
 import { handoverFromEnv } from './update/handover.js';
@@ -44,9 +52,11 @@ function packageVersion(): string {
 function triggerOf(config: Config): Trigger | undefined {
   // As in Watchtower, the HTTP update API replaces periodic cycles unless asked to keep them.
   if (config.httpApiUpdate && !config.httpApiPeriodicPolls) return undefined;
-  return config.schedule === undefined
-    ? { kind: 'interval', seconds: config.pollIntervalSeconds }
-    : { kind: 'cron', expression: config.schedule };
+  const { schedule } = config;
+  if (schedule === undefined) return { kind: 'interval', seconds: config.pollIntervalSeconds };
+  return schedule.kind === 'every'
+    ? { kind: 'interval', seconds: schedule.seconds }
+    : { kind: 'cron', expression: schedule.expression };
 }
 
 /** The composition root: configuration → logger → adapters → one cycle or the scheduler. */
@@ -62,11 +72,25 @@ export async function main(io: MainIo): Promise<number> {
     case 'invalid':
       io.stderr.write(formatProblems(loaded.problems));
       return EXIT_INVALID_CONFIG;
+    case 'health-check':
+      return runHealthCheckFlag({
+        argv: loaded.argv,
+        env: io.env,
+        write: (line) => io.stdout.write(`${line}\n`),
+        pid: process.pid,
+        refitArgv: () => findRefitArgv(),
+      });
     case 'config':
       break;
   }
   const { config } = loaded;
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: io.stderr });
+  const logger = createLogger({
+    level: config.logLevel,
+    // refit has no logfmt: Watchtower's plain-text format comes closest to pretty without colours.
+    format: config.logFormat === 'logfmt' ? 'pretty' : config.logFormat,
+    noColor: config.noColor || config.logFormat === 'logfmt',
+    destination: io.stderr,
+  });
   const metricsRegistry = new Registry();
   const metrics = createMetrics(metricsRegistry);
   const notifications = setUpNotifications(config, logger, (channel, ok) => {
@@ -76,8 +100,22 @@ export async function main(io: MainIo): Promise<number> {
     io.stderr.write(formatProblems(notifications.problems));
     return EXIT_INVALID_CONFIG;
   }
+  // Keys are read and checked now, so a bad key file stops refit instead of blocking updates later.
+  const signatures = await setUpSignatures({
+    keysDir: config.signatureKeysDir,
+    method: config.signatureVerify,
+    keyName: config.signatureKey,
+  });
+  if (!signatures.ok) {
+    io.stderr.write(formatProblems(signatures.problems));
+    return EXIT_INVALID_CONFIG;
+  }
   for (const warning of loaded.warnings) logger.warn(warning);
   logger.info({ version: packageVersion(), config: redactedConfig(config) }, 'refit starting');
+  if (config.signatureKeysDir !== undefined) {
+    const { method, keyName, keys } = signatures.defaults;
+    logger.info({ keys: keys.names(), verify: method, defaultKey: keyName }, 'loaded signature keys');
+  }
 
   let docker: DockerodeClient;
   try {
@@ -85,6 +123,7 @@ export async function main(io: MainIo): Promise<number> {
       dockerHost: config.dockerHost,
       tlsVerify: config.dockerTlsVerify,
       certPath: config.dockerCertPath,
+      apiVersion: config.dockerApiVersion,
     });
   } catch (error) {
     logger.error(
@@ -109,9 +148,16 @@ export async function main(io: MainIo): Promise<number> {
     insecureRegistries: config.insecureRegistries,
     timeoutMs: config.registryTimeoutSeconds * 1000,
     schemeFile: registrySchemesFile(config.stateDir),
+    userAgent: refitUserAgent(packageVersion()),
+    mirrors: config.registryMirrors,
+    rateLimitPolicy: { reserve: config.registryRateReserve, warn: config.registryRateWarn },
+    requestBudget: { ratePerSecond: config.registryRequestsPerSecond, burst: config.registryRequestBurst },
     logger: logger.child({ component: 'registry' }),
     onRequest: (event) => {
       metrics.registryRequest(event);
+    },
+    onRateLimit: (event) => {
+      metrics.registryRateLimit(event);
     },
   });
   const runtime = docker.runtime();
@@ -163,6 +209,7 @@ export async function main(io: MainIo): Promise<number> {
     reports.record(report);
     metrics.observeCycle(report);
     if (config.report === 'json') io.stdout.write(`${JSON.stringify(report)}\n`);
+    if (config.porcelain !== undefined) io.stdout.write(renderPorcelain(report, config.porcelain));
     // Bounded by the dispatcher (3 attempts per channel), and it never rejects.
     await notifications.service.onCycle(report);
   };
@@ -174,6 +221,8 @@ export async function main(io: MainIo): Promise<number> {
       io,
       logger,
       async (request) => {
+        // Registries held back at their rate-limit reserve, and failed mirrors, get another chance.
+        registry.beginCycle();
         await publish(await cycle(request));
       },
       {
@@ -220,7 +269,13 @@ async function runScheduled(
   hooks: { readonly onSkipped: (reason: string) => void; readonly onStart: () => Promise<void> },
   openHttpApi: (scheduler: Scheduler) => Promise<{ close(): Promise<void> } | undefined>,
 ): Promise<number> {
-  const scheduler = new Scheduler({ trigger: triggerOf(config), cycle, logger, onSkipped: hooks.onSkipped });
+  const scheduler = new Scheduler({
+    trigger: triggerOf(config),
+    cycle,
+    logger,
+    onSkipped: hooks.onSkipped,
+    runAtStart: config.updateOnStart,
+  });
   const stopSignal = new Promise<string>((resolve) => {
     const onTerm = (): void => {
       io.signals.off('SIGINT', onInt);

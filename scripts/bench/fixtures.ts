@@ -121,7 +121,9 @@ export class Fixtures {
     const containers = (await docker(['ps', '-aq', '--filter', byLabel], { bed }))
       .split('\n')
       .filter((id) => id !== '');
-    if (containers.length > 0) await docker(['rm', '-fv', ...containers], { bed, timeoutMs: 300_000 });
+    await removeInBatches(containers, (batch) =>
+      docker(['rm', '-fv', ...batch], { bed, timeoutMs: 120_000 }),
+    );
     await removeTestContainers({ bed });
     done.push(`${containers.length} containers`);
     const networks = (await docker(['network', 'ls', '-q', '--filter', byLabel], { bed }))
@@ -139,6 +141,23 @@ export class Fixtures {
     done.push(`${images.length} images`);
     return done;
   }
+}
+
+/**
+ * Removes `ids` a batch at a time, a few batches at once: one `docker rm` of a thousand containers
+ * outlives any sensible time limit and, killed, leaves most of them running. A batch that fails
+ * is retried once on its own (some of its containers may already be gone).
+ */
+export async function removeInBatches(
+  ids: readonly string[],
+  remove: (batch: readonly string[]) => Promise<unknown>,
+  batchSize = 25,
+): Promise<void> {
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
+  await mapLimit(batches, 4, async (batch) => {
+    await remove(batch).catch(() => remove(batch).catch(() => undefined));
+  });
 }
 
 /** The repository part of a reference (`refit-bench/check-7`). */

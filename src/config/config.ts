@@ -1,19 +1,32 @@
 /** The settings refit runs with, after every source (flags, env, files, defaults) is resolved. */
 
+import type { RateThresholdSetting, RegistryMirrorSetting } from './registry-value-schemas.js';
+import type { Schedule } from './schedule-value.js';
+
+export type { Schedule } from './schedule-value.js';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-/** `auto` is pretty on a terminal and JSON otherwise. */
-export type LogFormatSetting = 'auto' | 'json' | 'pretty';
+/** `auto` is pretty on a terminal and JSON otherwise; `logfmt` (Watchtower's) is pretty without colours. */
+export type LogFormatSetting = 'auto' | 'json' | 'pretty' | 'logfmt';
 /** `json` prints each cycle's report as JSON on stdout. */
 export type ReportFormat = 'none' | 'json';
+/** Watchtower's `--porcelain` formats: `v1` lines (1.7.1) or the maintained fork's `json` document. */
+export type PorcelainFormat = 'v1' | 'json';
+/** When a failed registry check is logged as a warning (Watchtower's `--warn-on-head-failure`). */
+export type HeadFailureWarning = 'auto' | 'always' | 'never';
 
 export interface Config {
   readonly pollIntervalSeconds: number;
-  /** A 5- or 6-field cron expression; `undefined` means refit polls every `pollIntervalSeconds`. */
-  readonly schedule: string | undefined;
+  /** A cron schedule or `@every`; `undefined` means refit polls every `pollIntervalSeconds`. */
+  readonly schedule: Schedule | undefined;
   readonly runOnce: boolean;
+  /** Run a cycle as soon as refit starts, then on the schedule or interval. */
+  readonly updateOnStart: boolean;
   readonly monitorOnly: boolean;
   readonly labelEnable: boolean;
   readonly cleanup: boolean;
+  /** Remove the old container's anonymous volumes with it (Watchtower's `--remove-volumes`). */
+  readonly removeVolumes: boolean;
   readonly includeStopped: boolean;
   readonly includeRestarting: boolean;
   readonly reviveStopped: boolean;
@@ -21,10 +34,15 @@ export interface Config {
   readonly noRestart: boolean;
   /** Whole seconds Docker waits after SIGTERM before it kills a container. */
   readonly stopTimeoutSeconds: number;
+  /** One swap at a time, each verified before the next; otherwise independent swaps run in parallel. */
   readonly rollingRestart: boolean;
   /** May be fractional. */
   readonly settleSeconds: number;
   readonly healthTimeoutSeconds: number;
+  /** Most log lines of a failed new container quoted in a rollback reason; 0 quotes none. */
+  readonly rollbackLogLines: number;
+  /** Most bytes of those lines (the last ones are kept); 0 quotes none. */
+  readonly rollbackLogBytes: number;
   readonly lifecycleHooks: boolean;
   /** Directory of the swap journal. */
   readonly stateDir: string;
@@ -37,11 +55,20 @@ export interface Config {
   readonly notifications: readonly string[];
   readonly notificationLevel: 'all' | 'updates' | 'failures';
   readonly notificationTemplate: string | undefined;
+  /** For a Watchtower (Go) template: run it over the report data rather than the entries. */
+  readonly notificationReport: boolean;
   readonly notificationHostname: string | undefined;
+  /** Put in brackets in front of every message title, as Watchtower's title tag. */
+  readonly notificationTitleTag: string | undefined;
   readonly noStartupMessage: boolean;
   readonly notificationTimeoutSeconds: number;
   readonly notificationWebhookSecret: string | undefined;
   readonly notificationSlackHookUrl: string | undefined;
+  /** Sender name, channel and icon for messages through the Slack hook URL. */
+  readonly notificationSlackIdentifier: string | undefined;
+  readonly notificationSlackChannel: string | undefined;
+  readonly notificationSlackIconEmoji: string | undefined;
+  readonly notificationSlackIconUrl: string | undefined;
   readonly notificationMsteamsHookUrl: string | undefined;
   readonly notificationGotifyUrl: string | undefined;
   readonly notificationGotifyToken: string | undefined;
@@ -69,14 +96,36 @@ export interface Config {
   readonly dockerCertPath: string | undefined;
   /** The directory holding Docker's `config.json` (registry credentials). */
   readonly dockerConfigDir: string;
+  /** An Engine API version to use (`1.41`) instead of negotiating one with the engine. */
+  readonly dockerApiVersion: string | undefined;
   /** `host[:port]` entries, lower-cased. */
   readonly insecureRegistries: readonly string[];
   readonly registryConcurrency: number;
   /** May be fractional. */
   readonly registryTimeoutSeconds: number;
+  /** Mirrors asked before the registries they stand for, in the order given. */
+  readonly registryMirrors: readonly RegistryMirrorSetting[];
+  /** At or below this rate-limit budget a registry is asked nothing more in the cycle. */
+  readonly registryRateReserve: RateThresholdSetting;
+  /** At or below this rate-limit budget refit warns. */
+  readonly registryRateWarn: RateThresholdSetting;
+  /** The request budget per registry: requests per second once the burst is spent. */
+  readonly registryRequestsPerSecond: number;
+  readonly registryRequestBurst: number;
+  /** Directory of the public keys signatures are verified with. */
+  readonly signatureKeysDir: string | undefined;
+  /** Whether containers without a label need a verified signature before a pull. */
+  readonly signatureVerify: 'none' | 'cosign';
+  /** The key those signatures must verify with, by name. */
+  readonly signatureKey: string | undefined;
+  readonly warnOnHeadFailure: HeadFailureWarning;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormatSetting;
+  /** Pretty logs without ANSI colours, even on a terminal. */
+  readonly noColor: boolean;
   readonly report: ReportFormat;
+  /** Print each cycle's report on stdout in a Watchtower porcelain format. */
+  readonly porcelain: PorcelainFormat | undefined;
 }
 
 export interface ConfigProblem {
@@ -90,6 +139,11 @@ export type ConfigResult =
   | { readonly kind: 'config'; readonly config: Config; readonly warnings: string[] }
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' }
+  /**
+   * `--health-check`: probe the running refit and exit (Watchtower's flag). `argv` is the rest of
+   * the command line, whose settings the probe uses when there are any.
+   */
+  | { readonly kind: 'health-check'; readonly argv: readonly string[] }
   | { readonly kind: 'invalid'; readonly problems: ConfigProblem[] };
 
 export interface ConfigInput {

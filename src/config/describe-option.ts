@@ -22,7 +22,7 @@ export function valueFlagsText(option: AnyOption): string {
 export function switchFlagTexts(option: AnyOption): { flags: string[]; value: string }[] {
   return (option.switchFlags ?? []).map((flag) => ({
     flags: [flag.flag, ...(flag.short === undefined ? [] : [`-${flag.short}`])],
-    value: String(flag.value),
+    value: valueText(flag.value),
   }));
 }
 

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Config, ConfigInput, ConfigProblem, ConfigResult } from './config.js';
-import { createEnvReader } from './env-source.js';
+import { createEnvReader, type EnvReader } from './env-source.js';
 import { envNames, fileEnvNames, type AnyOption, type Env, type TableKey } from './option-spec.js';
 import { OPTIONS } from './options.js';
-import { buildFlagIndex, parseArgv } from './parse-argv.js';
+import { buildFlagIndex, parseArgv, type AcceptedOccurrence } from './parse-argv.js';
 import { renderHelp } from './render-help.js';
 import { resolveOption, type ResolveContext } from './resolve-option.js';
+import { ACCEPTED_SETTINGS, acceptedSettingWarning } from './watchtower-notes.js';
 
 function readFromDisk(path: string): string {
   return readFileSync(path, 'utf8');
@@ -32,9 +33,22 @@ function checkCombinations(
   const scheduleSource = sources.schedule;
   const intervalSource = sources.pollIntervalSeconds;
   if (scheduleSource !== undefined && intervalSource !== undefined) {
+    // One cycle uses neither, so the clash only matters to a daemon.
+    if (config.runOnce) {
+      warnings.push(`${scheduleSource} and ${intervalSource} are both set; with run-once neither is used`);
+    } else {
+      problems.push({
+        source: scheduleSource,
+        message: `cannot be combined with ${intervalSource}; set either a schedule or an interval`,
+      });
+    }
+  }
+
+  const porcelainSource = sources.porcelain;
+  if (porcelainSource !== undefined && config.report === 'json') {
     problems.push({
-      source: scheduleSource,
-      message: `cannot be combined with ${intervalSource}; set either a schedule or an interval`,
+      source: porcelainSource,
+      message: `cannot be combined with ${sources.report ?? 'report json'}: both print each cycle on stdout`,
     });
   }
 
@@ -50,11 +64,47 @@ function checkCombinations(
   if (config.reviveStopped && !config.includeStopped) {
     warnings.push(`${sources.reviveStopped ?? 'revive-stopped'} has no effect without include-stopped`);
   }
+  if (config.rollingRestart && config.monitorOnly) {
+    warnings.push(`${sources.rollingRestart ?? 'rolling-restart'} has no effect with monitor-only`);
+  }
+}
+
+/**
+ * One warning per Watchtower setting refit accepts without effect, naming where it was set. Values
+ * are checked as Watchtower checks them, so a typo is reported (exit 2) rather than passed over.
+ */
+function acceptedSettingWarnings(
+  flags: readonly AcceptedOccurrence[],
+  reader: EnvReader,
+  problems: ConfigProblem[],
+): string[] {
+  const warnings: string[] = [];
+  for (const setting of ACCEPTED_SETTINGS) {
+    const given = [
+      ...flags.filter((flag) => flag.setting === setting),
+      ...setting.env.flatMap((name) => reader.read(name, false) ?? []),
+    ];
+    const asking: string[] = [];
+    for (const { source, raw } of given) {
+      const parsed = setting.schema.safeParse(raw);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) problems.push({ source, message: issue.message });
+        continue;
+      }
+      const quiet = setting.quiet ?? ((value: unknown) => value === false);
+      if (!quiet(parsed.data) && !asking.includes(source)) asking.push(source);
+    }
+    if (asking.length > 0) warnings.push(acceptedSettingWarning(setting, asking));
+  }
+  return warnings;
 }
 
 /** Watchtower and refit variables that match no option are almost always typos or unsupported features. */
 function unknownVariableWarnings(env: Env): string[] {
-  const known = new Set(OPTIONS.flatMap((option) => [...envNames(option), ...fileEnvNames(option)]));
+  const known = new Set([
+    ...OPTIONS.flatMap((option) => [...envNames(option), ...fileEnvNames(option)]),
+    ...ACCEPTED_SETTINGS.flatMap((setting) => setting.env),
+  ]);
   return Object.keys(env)
     .filter((name) => /^(REFIT|WATCHTOWER)_/.test(name) && !known.has(name) && env[name] !== undefined)
     .sort()
@@ -70,9 +120,12 @@ function unknownVariableWarnings(env: Env): string[] {
  * throws for bad input: every problem is collected so the user can fix them all at once.
  */
 export function loadConfig(input: ConfigInput): ConfigResult {
-  const parsed = parseArgv(input.argv, buildFlagIndex(OPTIONS));
+  const parsed = parseArgv(input.argv, buildFlagIndex(OPTIONS, ACCEPTED_SETTINGS));
   if (parsed.help) return { kind: 'help', text: renderHelp() };
   if (parsed.version) return { kind: 'version' };
+  if (parsed.healthCheck) {
+    return { kind: 'health-check', argv: input.argv.filter((arg) => arg !== '--health-check') };
+  }
 
   const problems = [...parsed.problems];
   const warnings: string[] = [];
@@ -99,6 +152,7 @@ export function loadConfig(input: ConfigInput): ConfigResult {
   const config = { ...values, containerNames } as Config;
 
   checkCombinations(config, sources, problems, warnings);
+  warnings.push(...acceptedSettingWarnings(parsed.accepted, context.reader, problems));
   warnings.push(...unknownVariableWarnings(input.env));
   if (problems.length > 0) return { kind: 'invalid', problems };
   return { kind: 'config', config, warnings };

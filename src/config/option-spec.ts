@@ -46,6 +46,16 @@ export interface OptionSpec<K extends TableKey> {
   /** One line for `--help` and the docs. */
   readonly doc: string;
   readonly schema: ValueSchema<Config[K]>;
+  /**
+   * How Watchtower's names for the option (its variables and every flag, which are Watchtower's
+   * too) read a value, when Watchtower reads it differently from refit's own variable.
+   */
+  readonly watchtowerSchema?: ValueSchema<Config[K]>;
+  /**
+   * A start-up warning about the value in use (`source` is where it came from), if it needs one.
+   * A method, so that the table's options, each typed by its own key, fit the `AnyOption` union.
+   */
+  warn?(value: Config[K], source: string): string | undefined;
   readonly default: Config[K];
   /** For defaults that depend on the environment (`$HOME/.docker`). */
   readonly defaultFromEnv?: (env: Env) => Config[K];

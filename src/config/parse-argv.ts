@@ -1,5 +1,6 @@
 import type { ConfigProblem } from './config.js';
 import { mainFlag, type AnyOption } from './option-spec.js';
+import type { AcceptedSetting } from './watchtower-notes.js';
 
 /**
  * A small parser in the style of Watchtower's (pflag): `--name value`, `--name=value`, `-x value`,
@@ -18,25 +19,40 @@ export interface FlagOccurrence {
   readonly switchIndex: number | undefined;
 }
 
+/** A flag of a Watchtower setting refit accepts without effect (see watchtower-notes.ts). */
+export interface AcceptedOccurrence {
+  readonly setting: AcceptedSetting;
+  readonly source: string;
+  readonly raw: string;
+}
+
 export interface ParsedArgv {
   readonly help: boolean;
   readonly version: boolean;
+  /** Watchtower's `--health-check`: probe the running refit instead of running. */
+  readonly healthCheck: boolean;
   /** In command-line order. */
   readonly occurrences: FlagOccurrence[];
+  readonly accepted: AcceptedOccurrence[];
   readonly positionals: string[];
   readonly problems: ConfigProblem[];
 }
 
 type FlagTarget =
-  | { readonly kind: 'help' | 'version' }
-  | { readonly kind: 'option'; readonly option: AnyOption; readonly switchIndex: number | undefined };
+  | { readonly kind: 'help' | 'version' | 'healthCheck' }
+  | { readonly kind: 'option'; readonly option: AnyOption; readonly switchIndex: number | undefined }
+  | { readonly kind: 'accepted'; readonly setting: AcceptedSetting };
 
 /** Every flag name (with its dashes) and what it sets. */
-export function buildFlagIndex(options: readonly AnyOption[]): ReadonlyMap<string, FlagTarget> {
+export function buildFlagIndex(
+  options: readonly AnyOption[],
+  accepted: readonly AcceptedSetting[] = [],
+): ReadonlyMap<string, FlagTarget> {
   const index = new Map<string, FlagTarget>([
     ['--help', { kind: 'help' }],
     ['-h', { kind: 'help' }],
     ['--version', { kind: 'version' }],
+    ['--health-check', { kind: 'healthCheck' }],
   ]);
   const add = (name: string, target: FlagTarget): void => {
     // A clash is a mistake in the option table, so it is a programming error, not a user one.
@@ -54,10 +70,14 @@ export function buildFlagIndex(options: readonly AnyOption[]): ReadonlyMap<strin
       if (flag.short !== undefined) add(`-${flag.short}`, switchTarget);
     });
   }
+  for (const setting of accepted) {
+    for (const name of setting.flags) add(name, { kind: 'accepted', setting });
+  }
   return index;
 }
 
 function takesValue(target: FlagTarget): boolean {
+  if (target.kind === 'accepted') return target.setting.valueName !== undefined;
   return (
     target.kind === 'option' && target.switchIndex === undefined && target.option.valueName !== undefined
   );
@@ -67,7 +87,9 @@ export function parseArgv(argv: readonly string[], index: ReadonlyMap<string, Fl
   const result = {
     help: false,
     version: false,
+    healthCheck: false,
     occurrences: [] as FlagOccurrence[],
+    accepted: [] as AcceptedOccurrence[],
     positionals: [] as string[],
     problems: [] as ConfigProblem[],
   };
@@ -81,16 +103,18 @@ export function parseArgv(argv: readonly string[], index: ReadonlyMap<string, Fl
       result.problems.push({ source, message: 'unknown option; see refit --help' });
       return;
     }
-    if (target.kind !== 'option') {
+    if (target.kind !== 'option' && target.kind !== 'accepted') {
       result[target.kind] = true;
       return;
     }
     const raw = takesValue(target) ? (inline ?? next()) : (inline ?? 'true');
+    const valueName = target.kind === 'option' ? target.option.valueName : target.setting.valueName;
     if (raw === undefined) {
-      result.problems.push({ source, message: `expects a value (<${target.option.valueName ?? 'value'}>)` });
+      result.problems.push({ source, message: `expects a value (<${valueName ?? 'value'}>)` });
       return;
     }
-    result.occurrences.push({ option: target.option, source, raw, switchIndex: target.switchIndex });
+    if (target.kind === 'accepted') result.accepted.push({ setting: target.setting, source, raw });
+    else result.occurrences.push({ option: target.option, source, raw, switchIndex: target.switchIndex });
   };
 
   let optionsEnded = false;

@@ -9,6 +9,7 @@ import {
 } from './describe-option.js';
 import { fileEnvNames, mainFlag, type AnyOption } from './option-spec.js';
 import { OPTIONS } from './options.js';
+import { ACCEPTED_SETTINGS } from './watchtower-notes.js';
 
 const WIDTH = 100;
 const FLAG_INDENT = '  ';
@@ -72,9 +73,17 @@ export function renderHelp(): string {
     lines.push('', `${group.title}:`);
     for (const option of group.options) lines.push(...describeOption(option));
   }
+  const accepted = ACCEPTED_SETTINGS.flatMap((setting) => setting.flags);
   lines.push(
     '',
+    'Accepted from Watchtower without effect (each logs one warning saying what refit does instead):',
+    ...wrap(accepted.join(', '), FLAG_INDENT),
+    '',
     'Other:',
+    `${FLAG_INDENT}--health-check`,
+    `${TEXT_INDENT}Ask the running refit's /healthz and exit 0 when it is healthy, 1 otherwise, as a`,
+    `${TEXT_INDENT}container healthcheck command (Watchtower's flag). Uses the settings given beside it, or`,
+    `${TEXT_INDENT}else those of the refit in the same container.`,
     `${FLAG_INDENT}--help, -h`,
     `${TEXT_INDENT}Print this help and exit.`,
     `${FLAG_INDENT}--version`,

@@ -50,11 +50,13 @@ function fromFlags<K extends TableKey>(
   problems: ConfigProblem[],
 ): Candidate<Config[K]> | undefined {
   const candidates: Candidate<Config[K]>[] = [];
+  // Every flag of an option is Watchtower's name too (`--schedule`), so flags read as Watchtower's.
+  const schema = option.watchtowerSchema ?? option.schema;
   for (const flag of flags) {
     const switchFlag = flag.switchIndex === undefined ? undefined : option.switchFlags?.[flag.switchIndex];
     const candidate =
       switchFlag === undefined
-        ? parseSetting(option.schema, flag, problems)
+        ? parseSetting(schema, flag, problems)
         : parseSwitch(flag, switchFlag.value, problems);
     if (candidate !== undefined) candidates.push(candidate);
   }
@@ -62,7 +64,7 @@ function fromFlags<K extends TableKey>(
   if (option.list === true && first !== undefined && candidates.length === flags.length) {
     // Repeated list flags add up; every piece parsed alone above, so the joined text parses too.
     const joined = flags.map((flag) => flag.raw).join(' ');
-    return parseSetting(option.schema, { source: first.source, raw: joined }, problems);
+    return parseSetting(schema, { source: first.source, raw: joined }, problems);
   }
   return candidates.at(-1); // a repeated flag: the last one wins, as in most CLIs
 }
@@ -79,7 +81,8 @@ function fromAliases<K extends TableKey>(
       candidate = setting && parseSwitch(setting, alias.whenTrue, context.problems);
     } else {
       const setting = context.reader.read(alias.env, option.secret === true);
-      candidate = setting && parseSetting(option.schema, setting, context.problems);
+      candidate =
+        setting && parseSetting(option.watchtowerSchema ?? option.schema, setting, context.problems);
     }
     // Every alias is still read, so a bad value is reported even when an earlier alias wins.
     first ??= candidate;
@@ -108,7 +111,11 @@ export function resolveOption<K extends TableKey>(
     );
   }
   const chosen = cli ?? own ?? alias;
-  if (chosen !== undefined) return chosen;
+  if (chosen !== undefined) {
+    const warning = option.warn?.(chosen.value, chosen.source);
+    if (warning !== undefined) context.warnings.push(warning);
+    return chosen;
+  }
   const value = option.defaultFromEnv === undefined ? option.default : option.defaultFromEnv(context.env);
   return { value, source: undefined };
 }

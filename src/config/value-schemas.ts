@@ -1,6 +1,6 @@
-import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { durationProblem, parseDurationSeconds, type DurationBounds } from './duration.js';
+import { parseSchedule, type CronDialect, type Schedule } from './schedule-value.js';
 
 /**
  * Zod schemas that turn one raw string (an env var, a file's content or a flag's value) into a
@@ -29,6 +29,14 @@ function fail(ctx: z.RefinementCtx, message: string): never {
 export const booleanValue: ValueSchema<boolean> = z.string().transform((raw, ctx) => {
   return BOOLEAN_WORDS[raw.trim().toLowerCase()] ?? fail(ctx, 'expected true, false, 1, 0, yes or no');
 });
+
+/**
+ * A switch that is on whenever set, as NO_COLOR is (no-color.org: any non-empty value); only the
+ * boolean words for false turn it off, so `--no-color=false` still works.
+ */
+export const presenceBoolean: ValueSchema<boolean> = z
+  .string()
+  .transform((raw) => BOOLEAN_WORDS[raw.trim().toLowerCase()] !== false);
 
 export function nonEmptyText(what = 'a value'): ValueSchema<string> {
   return z
@@ -106,17 +114,27 @@ export const registryHostList: ValueSchema<string[]> = z.string().transform((raw
   return entries;
 });
 
-export const cronExpression: ValueSchema<string> = z.string().transform((raw, ctx) => {
-  const fields = splitList(raw, /\s+/);
-  if (fields.length !== 5 && fields.length !== 6) {
-    return fail(
-      ctx,
-      `expected a cron expression with 5 fields, or 6 with seconds first; got ${fields.length}`,
-    );
-  }
-  const expression = fields.join(' ');
-  if (!isValidCron(expression)) return fail(ctx, 'expected a valid cron expression, e.g. "0 0 4 * * *"');
-  return expression;
+/** A schedule read as standard cron (refit's variable) or as Watchtower reads it. */
+export function scheduleValue(dialect: CronDialect): ValueSchema<Schedule> {
+  return z.string().transform((raw, ctx) => {
+    const parsed = parseSchedule(raw, dialect);
+    return parsed.ok ? parsed.schedule : fail(ctx, parsed.problem);
+  });
+}
+
+/**
+ * A Docker Engine API version (`1.41`; `v1.41` and quotes, which compose files leave in, are
+ * dropped). 1.24 is the oldest the maintained Watchtower fork speaks, and older engines lack what
+ * refit's swaps need.
+ */
+export const dockerApiVersion: ValueSchema<string> = z.string().transform((raw, ctx) => {
+  const text = raw
+    .trim()
+    .replace(/^["']|["']$/g, '')
+    .replace(/^v/i, '');
+  const match = /^1\.(\d{1,3})$/.exec(text);
+  if (match === null) return fail(ctx, 'expected an Engine API version such as 1.41');
+  return Number(match[1]) >= 24 ? text : fail(ctx, 'expected an Engine API version of at least 1.24');
 });
 
 export const dockerHost: ValueSchema<string> = z.string().transform((raw, ctx) => {

@@ -19,3 +19,31 @@ export function compareApiVersions(a: string, b: string): number {
 export function negotiateApiVersion(engineVersion: string, clientMax = NEWEST_KNOWN_API_VERSION): string {
   return compareApiVersions(engineVersion, clientMax) < 0 ? engineVersion : clientMax;
 }
+
+/** What the engine's `GET /version` says about the API versions it serves. */
+export interface EngineApiVersions {
+  readonly apiVersion: string;
+  readonly minApiVersion?: string | undefined;
+}
+
+export type ApiVersionChoice =
+  { readonly ok: true; readonly version: string } | { readonly ok: false; readonly problem: string };
+
+/**
+ * The API version refit talks: the one the user pinned (DOCKER_API_VERSION, as the Docker CLI
+ * and Watchtower take it) when the engine serves it, else the negotiated one. A pinned version
+ * the engine does not serve is refused at start-up, where the engine would refuse every request.
+ */
+export function chooseApiVersion(engine: EngineApiVersions, pinned: string | undefined): ApiVersionChoice {
+  if (pinned === undefined) return { ok: true, version: negotiateApiVersion(engine.apiVersion) };
+  if (compareApiVersions(pinned, engine.apiVersion) > 0) {
+    return { ok: false, problem: `the engine serves API versions up to ${engine.apiVersion}, not ${pinned}` };
+  }
+  if (engine.minApiVersion !== undefined && compareApiVersions(pinned, engine.minApiVersion) < 0) {
+    return {
+      ok: false,
+      problem: `the engine serves API versions from ${engine.minApiVersion}, not ${pinned}`,
+    };
+  }
+  return { ok: true, version: pinned };
+}

@@ -9,6 +9,8 @@ export interface DockerConnectionSettings {
   readonly tlsVerify: boolean;
   /** Directory with ca.pem, cert.pem and key.pem, as in DOCKER_CERT_PATH. */
   readonly certPath: string | undefined;
+  /** An API version to use instead of negotiating one, as in DOCKER_API_VERSION. */
+  readonly apiVersion?: string | undefined;
 }
 
 export class DockerHostError extends RefitError {

@@ -41,8 +41,11 @@ export interface ContainerRuntime {
     options: { readonly signal: string | undefined; readonly timeoutSeconds: number },
   ): Promise<void>;
   renameContainer(id: string, name: string): Promise<void>;
-  /** Removes the container but never its volumes. */
-  removeContainer(id: string): Promise<void>;
+  /**
+   * Removes the container; its volumes stay, unless `volumes` asks for the anonymous ones to go
+   * too (as `docker rm --volumes`: the engine keeps named ones, and ones other containers use).
+   */
+  removeContainer(id: string, options?: { readonly volumes: boolean }): Promise<void>;
   logsTail(id: string, lines: number): Promise<string>;
   exec(id: string, command: string, timeoutMs: number): Promise<ExecResult>;
 }

@@ -37,6 +37,12 @@ export interface CloneInput {
    */
   readonly volumesFromDestinations?: ReadonlySet<string>;
   /**
+   * `carry` (the default) attaches the container's anonymous volumes to the new one by name, so
+   * their data stays; `fresh` leaves them out, so the engine makes new, empty ones, as with
+   * Watchtower's remove-volumes (the old ones are removed with the old container).
+   */
+  readonly anonymousVolumes?: 'carry' | 'fresh';
+  /**
    * The Engine API version the create request will use. From 1.44 a MAC address goes on each
    * network endpoint; below (and when absent) in `Config.MacAddress`, the only place it can go.
    */
@@ -118,6 +124,9 @@ function cloneHostConfig(container: ContainerInspect, input: CloneInput): Record
     });
   }
 
+  // Named volumes, binds and source-less entries are copied above as they are; only anonymous
+  // volumes need attaching by name to come along.
+  if (input.anonymousVolumes === 'fresh') return out;
   const volumes = attachVolumes(source, container.Mounts, input.volumesFromDestinations);
   if (volumes.binds !== undefined) out['Binds'] = volumes.binds;
   if (volumes.mounts !== undefined) out['Mounts'] = volumes.mounts;

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { z } from 'zod';
 import type { ContainerSnapshot, ContainerState, ImageSnapshot } from '../domain/container.js';
-import { negotiateApiVersion } from './api-version.js';
+import { chooseApiVersion } from './api-version.js';
 import { connectionOptions, type DockerConnectionSettings } from './connection.js';
 import type { DockerClient } from './docker-client.js';
 import { DockerError, engineStatus, wrapDockerError } from './docker-error.js';
@@ -74,8 +74,13 @@ export class DockerodeClient implements DockerClient {
       await call('read its version', () => probe.version()),
       'GET /version',
     );
-    const apiVersion = negotiateApiVersion(version.ApiVersion);
-    return new DockerodeClient(new Docker({ ...options, version: `v${apiVersion}` }), apiVersion);
+    const choice = chooseApiVersion(
+      { apiVersion: version.ApiVersion, minApiVersion: version.MinAPIVersion },
+      settings.apiVersion,
+    );
+    if (!choice.ok)
+      throw new DockerError('API_ERROR', `cannot use the pinned Engine API version: ${choice.problem}`);
+    return new DockerodeClient(new Docker({ ...options, version: `v${choice.version}` }), choice.version);
   }
 
   /** The engine-changing side of the same connection. */

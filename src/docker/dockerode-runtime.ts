@@ -152,10 +152,11 @@ export class DockerodeRuntime implements ContainerRuntime, ImageStore {
     await call(`rename container ${id} to ${name}`, () => this.docker.getContainer(id).rename({ name }));
   }
 
-  async removeContainer(id: string): Promise<void> {
+  async removeContainer(id: string, options?: { readonly volumes: boolean }): Promise<void> {
+    const volumes = options?.volumes === true;
     await call(
-      `remove container ${id}`,
-      () => this.docker.getContainer(id).remove({ force: true, v: false }),
+      `remove container ${id}${volumes ? ' with its anonymous volumes' : ''}`,
+      () => this.docker.getContainer(id).remove({ force: true, v: volumes }),
       [404],
     );
   }

@@ -19,7 +19,10 @@ export interface EndpointPlan {
   readonly primary: { readonly network: string; readonly config: Record<string, unknown> } | undefined;
   /** Every other network, to connect after create. */
   readonly extra: { network: string; endpointConfig: Record<string, unknown> }[];
-  /** The user's MAC address on the primary network, for `Config.MacAddress` below API 1.44. */
+  /**
+   * The user's MAC address for `Config.MacAddress` below API 1.44: the container's own, as
+   * `docker run --mac-address` put it, whatever its network mode but `container:…`.
+   */
   readonly primaryMacAddress: string | undefined;
   /** Set when NetworkMode names a network the container has left: the network to create it on instead. */
   readonly networkMode: string | undefined;
@@ -38,12 +41,13 @@ export interface EndpointOptions {
 export function planEndpoints(container: ContainerInspect, options: EndpointOptions): EndpointPlan {
   const mode = container.HostConfig.NetworkMode ?? '';
   const kind = networkModeKind(mode);
-  const none: EndpointPlan = {
-    primary: undefined,
-    extra: [],
-    primaryMacAddress: undefined,
-    networkMode: undefined,
-  };
+  const configMac = nonEmpty(container.Config.MacAddress);
+  // Below API 1.44 `--mac-address` can only set Config.MacAddress, and nothing but the user sets
+  // it there (the engine's own addresses live on the endpoints), so it is kept exactly: even one
+  // that looks derived from the IP, and with `--network none` too. Only `container:…` cannot have
+  // one: the network stack is another container's, and the engine refuses it.
+  const primaryMacAddress = options.macOnEndpoints || kind === 'container' ? undefined : configMac;
+  const none: EndpointPlan = { primary: undefined, extra: [], primaryMacAddress, networkMode: undefined };
   // host, none and container:… share or lack a network stack: there is nothing to attach.
   if (kind !== 'default' && kind !== 'bridge' && kind !== 'user') return none;
 
@@ -59,8 +63,6 @@ export function planEndpoints(container: ContainerInspect, options: EndpointOpti
   }
 
   const shortId = container.Id.slice(0, 12);
-  const configMac = nonEmpty(container.Config.MacAddress);
-  let primaryMacAddress: string | undefined;
   let primary: EndpointPlan['primary'];
   const extra: EndpointPlan['extra'] = [];
   for (const name of names) {
@@ -71,10 +73,9 @@ export function planEndpoints(container: ContainerInspect, options: EndpointOpti
       isPrimary ? (configMac ?? endpoint.MacAddress) : endpoint.MacAddress,
       endpoint,
     );
-    // Below API 1.44 a MAC can only be asked for container-wide, and that address was the one
-    // in Config.MacAddress; an endpoint's own address there is always one the engine made.
+    // Below API 1.44 a MAC can only be asked for container-wide (Config.MacAddress, above); an
+    // endpoint's own address there is always one the engine made.
     const ownMac = options.macOnEndpoints ? mac : undefined;
-    if (isPrimary && !options.macOnEndpoints && configMac !== undefined) primaryMacAddress = mac;
     const config = endpointConfig(name, endpoint, shortId, ownMac);
     if (isPrimary) primary = { network: name, config };
     else extra.push({ network: name, endpointConfig: config });

@@ -68,6 +68,32 @@ export function attachVolumes(
   return { binds: bindsChanged ? binds : undefined, mounts: mountsChanged ? mounts : undefined };
 }
 
+/**
+ * The destinations at which the container gets its volumes through `HostConfig.VolumesFrom`:
+ * every place a source container mounts something, except where the container's own Binds,
+ * Mounts or Tmpfs name the destination (the engine lets those win over VolumesFrom). Judged by
+ * destination, not by volume name, so it holds even when a source was recreated since the
+ * container was inspected. Sources that could not be read contribute nothing.
+ */
+export function volumesFromDestinations(
+  hostConfig: HostConfig,
+  sources: readonly (readonly MountPoint[] | null | undefined)[],
+): Set<string> {
+  const own = new Set<string>([
+    ...(hostConfig.Binds ?? []).map((bind) => normalise(bindDestination(bind))),
+    ...(hostConfig.Mounts ?? []).map((mount) => normalise(mount.Target)),
+    ...Object.keys(hostConfig.Tmpfs ?? {}).map(normalise),
+  ]);
+  const inherited = new Set<string>();
+  for (const points of sources) {
+    for (const point of points ?? []) {
+      const destination = normalise(point.Destination);
+      if (!own.has(destination)) inherited.add(destination);
+    }
+  }
+  return inherited;
+}
+
 /** `name:/dest` plus the mount's options, read-only as `ro`. */
 function volumeBind(name: string, point: MountPoint): string {
   const options = (point.Mode ?? '')

@@ -37,5 +37,10 @@ export const imageInspectSchema = z.object({
 
 export const versionSchema = z.object({
   ApiVersion: z.string().regex(/^\d+\.\d+$/),
+  /** The oldest API version the engine still serves; absent from very old engines. */
+  MinAPIVersion: z
+    .string()
+    .regex(/^\d+\.\d+$/)
+    .optional(),
   Version: z.string().optional(),
 });

@@ -79,6 +79,14 @@ export function hasSelfLabel(labels: Labels): boolean {
   return SELF_LABELS.some((key) => parseBooleanWord(labels[key] ?? '') === true);
 }
 
+/** What is wrong with a self label, naming it, or undefined when each one present is a boolean. */
+export function selfLabelProblem(labels: Labels): string | undefined {
+  const bad = SELF_LABELS.find(
+    (key) => labels[key] !== undefined && parseBooleanWord(labels[key]) === undefined,
+  );
+  return bad === undefined ? undefined : `label ${bad}="${labels[bad] ?? ''}" is not true or false`;
+}
+
 export const HOOK_PHASES = ['pre-check', 'pre-update', 'post-update', 'post-check'] as const;
 export type HookPhase = (typeof HOOK_PHASES)[number];
 

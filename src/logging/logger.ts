@@ -13,6 +13,8 @@ export interface LoggerSettings {
   readonly format: LogFormat;
   /** Where logs go; stderr by default so stdout stays free for `--report json`. */
   readonly destination?: Writable & { isTTY?: boolean | undefined };
+  /** Pretty logs without ANSI colours even on a terminal (NO_COLOR, `--no-color`). */
+  readonly noColor?: boolean;
 }
 
 /**
@@ -49,7 +51,8 @@ export function createLogger(settings: LoggerSettings): Logger {
   if (usePretty) {
     // Loaded only for a terminal: a daemon writing JSON never holds pino-pretty's code.
     const pretty = require('pino-pretty') as typeof PinoPretty;
-    return pino(options, pretty({ destination, colorize: destination.isTTY === true, sync: true }));
+    const colorize = destination.isTTY === true && settings.noColor !== true;
+    return pino(options, pretty({ destination, colorize, sync: true }));
   }
   return pino(options, destination);
 }

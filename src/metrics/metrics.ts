@@ -1,6 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CycleReport } from '../domain/report.js';
+import type { RateLimitEvent } from '../registry/rate-limit.js';
 import type { RegistryRequestEvent } from '../registry/registry-http.js';
+import type { SignatureVerdictKind } from '../trust/cosign-verifier.js';
 import { cycleFigures } from './cycle-figures.js';
 
 /** What the rest of refit tells the metrics; each call maps to a few metric updates. */
@@ -11,6 +13,10 @@ export interface RefitMetrics {
   scanSkipped(reason: string): void;
   /** Every request to a registry or token server, including failed ones. */
   registryRequest(event: RegistryRequestEvent): void;
+  /** Every rate-limit budget a registry reports in its answers. */
+  registryRateLimit(event: RateLimitEvent): void;
+  /** Every signature check of a new digest, by verdict. */
+  signatureVerdict(kind: SignatureVerdictKind): void;
   /** Every notification delivery outcome, after its retries. */
   notification(channel: string, ok: boolean): void;
 }
@@ -29,6 +35,14 @@ export const CYCLE_DURATION_BUCKETS: readonly number[] = [
 
 /** Label values of `refit_container_updates_total`, spelled as in the report. */
 const UPDATE_RESULTS = ['updated', 'rolled-back', 'failed'] as const;
+
+/** Label values of `refit_signature_verifications_total`: the verdicts, without spaces. */
+const SIGNATURE_RESULTS: Readonly<Record<SignatureVerdictKind, string>> = {
+  verified: 'verified',
+  'no signature': 'no-signature',
+  'signature does not verify': 'does-not-verify',
+  'payload mismatch': 'payload-mismatch',
+};
 
 /**
  * Registers refit's metrics on `registry` (never prom-client's global one, so tests and several
@@ -100,6 +114,24 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     help: 'Unix time the last cycle in which no container failed finished; 0 before the first one',
     registers,
   });
+  const rateLimitLimit = new Gauge({
+    name: 'refit_registry_ratelimit_limit',
+    help: 'Requests per window the registry allows refit (ratelimit-limit), as its last answer said',
+    labelNames: ['registry'] as const,
+    registers,
+  });
+  const rateLimitRemaining = new Gauge({
+    name: 'refit_registry_ratelimit_remaining',
+    help: 'Requests left in the window (ratelimit-remaining), as the registry last said',
+    labelNames: ['registry'] as const,
+    registers,
+  });
+  const signatureVerifications = new Counter({
+    name: 'refit_signature_verifications_total',
+    help: 'Signature checks of new digests by result: verified, no-signature, does-not-verify, payload-mismatch',
+    labelNames: ['result'] as const,
+    registers,
+  });
   const notifications = new Counter({
     name: 'refit_notifications_total',
     help: 'Notification deliveries by channel and result (sent, failed), after retries',
@@ -109,6 +141,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
 
   // Zero series exist from the start, so rate() and increase() see the first event.
   for (const result of UPDATE_RESULTS) containerUpdates.inc({ result }, 0);
+  for (const result of Object.values(SIGNATURE_RESULTS)) signatureVerifications.inc({ result }, 0);
 
   return {
     observeCycle(report) {
@@ -141,6 +174,15 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
 
     registryRequest({ registry: host, kind, status }) {
       registryRequests.inc({ registry: host, kind, status: String(status) });
+    },
+
+    registryRateLimit({ registry: host, limit, remaining }) {
+      if (limit !== undefined) rateLimitLimit.set({ registry: host }, limit);
+      rateLimitRemaining.set({ registry: host }, remaining);
+    },
+
+    signatureVerdict(kind) {
+      signatureVerifications.inc({ result: SIGNATURE_RESULTS[kind] });
     },
 
     notification(channel, ok) {

@@ -4,7 +4,7 @@ import type { ChannelDependencies } from './channel-dependencies.js';
 import { createNotifierFromUrl } from './channel-url.js';
 import { createEmailNotifier, emailSettingsFromConfig } from './channels/email.js';
 import { createGotifyNotifier, gotifySettingsFromServer } from './channels/gotify.js';
-import { createSlackNotifier, slackSettingsFromHookUrl } from './channels/slack.js';
+import { createSlackNotifier, slackSettingsFromHookUrl, type SlackSettings } from './channels/slack.js';
 import { createTeamsNotifier, teamsSettingsFromWebhookUrl } from './channels/teams.js';
 import type { Notifier } from './notifier.js';
 import { NotifyError } from './notify-error.js';
@@ -38,6 +38,22 @@ function isWebUrl(url: URL): boolean {
 }
 
 /**
+ * Watchtower's sender name, channel and icon for its Slack hook; unset ones leave the hook's own.
+ * The emoji wins over the URL, as both cannot be shown.
+ */
+function withSlackIdentity(settings: SlackSettings, config: Config): SlackSettings {
+  const icon = config.notificationSlackIconEmoji ?? config.notificationSlackIconUrl;
+  return {
+    ...settings,
+    ...(config.notificationSlackIdentifier === undefined
+      ? {}
+      : { botName: config.notificationSlackIdentifier }),
+    ...(config.notificationSlackChannel === undefined ? {} : { channel: config.notificationSlackChannel }),
+    ...(icon === undefined ? {} : { icon }),
+  };
+}
+
+/**
  * Every channel the configuration sets up: each URL of `notificationUrls`, then Watchtower's
  * per-channel variables (Slack, Teams, Gotify, e-mail). When `notifications` names channels,
  * only those per-channel variables are used, and a named channel without its settings is an
@@ -66,7 +82,7 @@ export function notifiersFromConfig(config: Config, deps: ChannelDependencies): 
       notifiers.push(
         fromSetting(envName('notificationSlackHookUrl'), () =>
           isWebUrl(url)
-            ? createSlackNotifier(slackSettingsFromHookUrl(url), deps)
+            ? createSlackNotifier(withSlackIdentity(slackSettingsFromHookUrl(url), config), deps)
             : createNotifierFromUrl(hook, deps),
         ),
       );

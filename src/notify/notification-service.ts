@@ -1,5 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import type { Config } from '../config/config.js';
+import { describeSchedule as scheduleInWords } from '../config/schedule-value.js';
 import type { CycleReport } from '../domain/report.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -14,7 +15,9 @@ export type NotificationSettings = Pick<
   Config,
   | 'notificationLevel'
   | 'notificationTemplate'
+  | 'notificationReport'
   | 'notificationHostname'
+  | 'notificationTitleTag'
   | 'noStartupMessage'
   | 'notificationTimeoutSeconds'
   | 'schedule'
@@ -56,7 +59,7 @@ export function notificationHostname(
 
 function describeSchedule(config: NotificationSettings): string {
   if (config.runOnce) return 'once (--run-once)';
-  if (config.schedule !== undefined) return `cron "${config.schedule}"`;
+  if (config.schedule !== undefined) return scheduleInWords(config.schedule);
   return `every ${formatDuration(config.pollIntervalSeconds * 1000)}`;
 }
 
@@ -116,6 +119,7 @@ export function createNotificationService(options: NotificationServiceOptions): 
           channels: [...new Set(notifiers.map((notifier) => notifier.channel))],
           level: config.notificationLevel,
           monitorOnly: config.monitorOnly,
+          titleTag: config.notificationTitleTag,
         });
         await send(message);
       } catch (error) {
@@ -130,7 +134,12 @@ export function createNotificationService(options: NotificationServiceOptions): 
         const decision = decide(report, config.notificationLevel, previous);
         let delivered = true;
         if (decision.send) {
-          const message = renderReport(decision.report, { hostname, template: config.notificationTemplate });
+          const message = renderReport(decision.report, {
+            hostname,
+            template: config.notificationTemplate,
+            templateReport: config.notificationReport,
+            titleTag: config.notificationTitleTag,
+          });
           const results = await send(message);
           delivered = results.some((result) => result.ok);
           logger.debug(

@@ -1,4 +1,7 @@
 import type { CycleReport } from '../domain/report.js';
+import { GoTemplateError } from './go-template/parse.js';
+import { compileGoTemplate, isGoTemplate } from './go-template/render-go.js';
+import type { WatchtowerDataOptions } from './go-template/watchtower-data.js';
 import type { NotificationMessage, NotificationSeverity } from './notifier.js';
 import {
   DEFAULT_MARKDOWN_TEMPLATE,
@@ -9,10 +12,37 @@ import {
 
 export { validateTemplate, type TemplateEntry, type TemplateView } from './templates.js';
 
+/**
+ * A Go template's text for the report. It ran on a sample at start-up; should it still fail on a
+ * real report, the default body is sent rather than no message.
+ */
+function renderGo(template: string, report: CycleReport, data: WatchtowerDataOptions): string | undefined {
+  const compiled = compileGoTemplate(template, data);
+  if (!compiled.ok) return undefined;
+  try {
+    return compiled.template.render(report, data);
+  } catch (error) {
+    if (error instanceof GoTemplateError) return undefined;
+    throw error;
+  }
+}
+
 export interface RenderOptions {
   readonly hostname: string;
-  /** The user's Mustache template for the body (REFIT_NOTIFICATION_TEMPLATE), already validated. */
+  /**
+   * The user's template for the body (REFIT_NOTIFICATION_TEMPLATE), already validated: Mustache,
+   * or a Watchtower Go template (see go-template/).
+   */
   readonly template?: string | undefined;
+  /** For a Go template: Watchtower's report data (true) or its list of entries (false). */
+  readonly templateReport?: boolean | undefined;
+  /** Watchtower's title tag: `[tag] ` in front of the title. */
+  readonly titleTag?: string | undefined;
+}
+
+/** `[tag] title`, as Watchtower tags its titles; the title alone without a tag. */
+export function tagTitle(title: string, tag: string | undefined): string {
+  return tag === undefined ? title : `[${tag}] ${title}`;
 }
 
 /** `refit on nas: 2 updated, 1 rolled back, 1 failed`; only what happened is named. */
@@ -40,10 +70,19 @@ export function reportSeverity(report: CycleReport): NotificationSeverity {
  * everything it lists is news. A user template replaces both bodies: it is the user's text.
  */
 export function renderReport(report: CycleReport, options: RenderOptions): NotificationMessage {
-  const title = reportTitle(report, options.hostname);
+  const title = tagTitle(reportTitle(report, options.hostname), options.titleTag);
   const view = buildTemplateView(report, options.hostname, title);
   // A template that renders nothing would leave channels that need a body with nothing to send.
-  const rendered = options.template === undefined ? undefined : renderTemplate(options.template, view);
+  const rendered =
+    options.template === undefined
+      ? undefined
+      : isGoTemplate(options.template)
+        ? renderGo(options.template, report, {
+            report: options.templateReport === true,
+            title,
+            host: options.hostname,
+          })
+        : renderTemplate(options.template, view);
   const custom = rendered === '' ? title : rendered;
   return {
     kind: 'report',
@@ -64,6 +103,7 @@ export interface StartupInfo {
   readonly channels: readonly string[];
   readonly level: 'all' | 'updates' | 'failures';
   readonly monitorOnly: boolean;
+  readonly titleTag?: string | undefined;
 }
 
 const LEVEL_WORDS: Readonly<Record<StartupInfo['level'], string>> = {
@@ -81,7 +121,7 @@ export function renderStartup(info: StartupInfo): NotificationMessage {
   ];
   return {
     kind: 'startup',
-    title: `refit on ${info.hostname}: started`,
+    title: tagTitle(`refit on ${info.hostname}: started`, info.titleTag),
     text: lines.join('\n'),
     markdown: lines.join('\n'),
     severity: 'info',

@@ -7,7 +7,13 @@ import {
   notificationHostname,
   type NotificationService,
 } from './notification-service.js';
+import { compileGoTemplate, isGoTemplate } from './go-template/render-go.js';
 import { validateTemplate } from './templates.js';
+
+function goTemplateProblem(template: string, report: boolean): string | undefined {
+  const compiled = compileGoTemplate(template, { report });
+  return compiled.ok ? undefined : compiled.problem;
+}
 
 export type NotificationSetup =
   | { readonly ok: true; readonly service: NotificationService; readonly channels: readonly string[] }
@@ -23,9 +29,18 @@ export function setUpNotifications(
   onResult: (channel: string, ok: boolean) => void,
 ): NotificationSetup {
   const problems: ConfigProblem[] = [];
-  if (config.notificationTemplate !== undefined) {
-    const problem = validateTemplate(config.notificationTemplate);
-    if (problem !== undefined) problems.push({ source: 'REFIT_NOTIFICATION_TEMPLATE', message: problem });
+  const template = config.notificationTemplate;
+  if (template !== undefined) {
+    // A Watchtower Go template is tried on a sample report; a Mustache one is parsed.
+    const problem = isGoTemplate(template)
+      ? goTemplateProblem(template, config.notificationReport)
+      : validateTemplate(template);
+    if (problem !== undefined) {
+      problems.push({
+        source: 'notification template (REFIT_NOTIFICATION_TEMPLATE or its alias)',
+        message: problem,
+      });
+    }
   }
   const hostname = notificationHostname(config);
   let notifiers: ReturnType<typeof notifiersFromConfig> = [];

@@ -1,12 +1,35 @@
 /** The registry side of refit: the RegistryClient port, its undici adapter and credentials. */
-export type { ManifestDigest, RegistryClient } from './registry-client.js';
+export type {
+  ManifestDigest,
+  RegistryClient,
+  RegistryCycle,
+  RegistryMirrorRoutes,
+} from './registry-client.js';
+export type { FetchedManifest, ReferrerDescriptor, RegistryArtifacts } from './registry-artifacts.js';
+export {
+  DEFAULT_RATE_LIMIT_POLICY,
+  parseRateLimitHeaders,
+  type RateLimitEvent,
+  type RateLimitObservation,
+  type RateLimitPolicy,
+  type RateThreshold,
+} from './rate-limit.js';
+export { DEFAULT_REQUEST_BUDGET, type RequestBudgetSettings } from './request-budget.js';
+export { MirrorPlan, type MirrorSpec, type PullSource } from './registry-mirrors.js';
+export { ACR_TOKEN_USER } from './acr-exchange.js';
+export { refitUserAgent } from './user-agent.js';
 export {
   createRegistryClient,
   type ClosableRegistryClient,
   type RegistryClientOptions,
 } from './undici-registry-client.js';
 export { REGISTRY_SCHEMES_FILE, registrySchemesFile } from './scheme-store.js';
-export { RegistryError, type RegistryErrorCode, type RegistryTarget } from './registry-error.js';
+export {
+  rateLimitReserveReason,
+  RegistryError,
+  type RegistryErrorCode,
+  type RegistryTarget,
+} from './registry-error.js';
 export type { RegistryLogger, RegistryRequestEvent, RegistryRequestKind } from './registry-http.js';
 export {
   CredentialError,

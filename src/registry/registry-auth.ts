@@ -1,4 +1,5 @@
 import { describeError } from '../errors.js';
+import type { AcrRefreshTokens } from './acr-exchange.js';
 import {
   basicAuthorization,
   isIdentityToken,
@@ -41,6 +42,8 @@ export interface RegistryAuthOptions {
   readonly logger?: RegistryLogger | undefined;
   /** Where schemes learnt are kept across restarts; in memory only without one. */
   readonly store?: SchemeStore | undefined;
+  /** ACR refresh tokens exchanged for Entra ID tokens, kept across token requests. */
+  readonly acrTokens?: AcrRefreshTokens | undefined;
 }
 
 const ANONYMOUS: Authorization = { header: undefined, withCredentials: false, freshToken: false };

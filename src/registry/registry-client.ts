@@ -1,4 +1,6 @@
 import type { ImageReference } from '../domain/image-ref.js';
+import type { RateLimitObservation } from './rate-limit.js';
+import type { PullSource } from './registry-mirrors.js';
 
 export interface ManifestDigest {
   /** `sha256:…` digest of the manifest or index the registry serves for the reference. */
@@ -17,4 +19,26 @@ export interface RegistryClient {
    * Rejects with a RegistryError naming the registry and repository on failure.
    */
   getManifestDigest(ref: ImageReference, signal?: AbortSignal): Promise<ManifestDigest>;
+}
+
+/**
+ * The cycle's side of the registry client: a cycle starts with `beginCycle`, which lets every
+ * registry be asked again (one at its rate-limit reserve was not, for the rest of the last
+ * cycle) and tries again the mirrors that failed.
+ */
+export interface RegistryCycle {
+  beginCycle(): void;
+  /** The rate-limit budget `registry` reported last, if it ever did. */
+  rateLimitOf(registry: string): RateLimitObservation | undefined;
+}
+
+/** How the update engine pulls through the mirrors the checks used. */
+export interface RegistryMirrorRoutes {
+  /**
+   * Where to pull `ref` at `digest`, best first: each mirror of its registry, then the origin.
+   * A mirror's image is then tagged with the origin reference (`formatImageReference(ref)`).
+   */
+  pullSources(ref: ImageReference, digest: string): readonly PullSource[];
+  /** The digests a local image is known by for `ref`, repo digests under a mirror's name included. */
+  localDigests(ref: ImageReference, repoDigests: readonly string[]): string[];
 }

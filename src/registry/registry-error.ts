@@ -11,6 +11,8 @@ import { RefitError } from '../errors.js';
  * - TIMEOUT, NETWORK: the request did not complete.
  * - BAD_RESPONSE: the registry answered something refit cannot use.
  * - INSECURE_TRANSPORT: refit refused to talk plain HTTP to a host not allowed to use it.
+ * - RATE_LIMIT_RESERVE: the registry's rate-limit budget is down to the reserve kept for pulls,
+ *   so refit sent nothing; the cycle reports the container `skipped`, not `failed`.
  * - ABORTED: the caller cancelled the request.
  */
 export type RegistryErrorCode =
@@ -22,6 +24,7 @@ export type RegistryErrorCode =
   | 'NETWORK'
   | 'BAD_RESPONSE'
   | 'INSECURE_TRANSPORT'
+  | 'RATE_LIMIT_RESERVE'
   | 'ABORTED';
 
 /** What a registry request was about, so every error can name it. */
@@ -88,4 +91,13 @@ export class RegistryError extends RefitError {
       cause: this.cause,
     });
   }
+}
+
+/**
+ * The `skipped` reason for a check refused at the registry's rate-limit reserve
+ * ("rate limit reserve: …"), or `undefined` for any other failure: the cycle reports such a
+ * container skipped, not failed.
+ */
+export function rateLimitReserveReason(error: unknown): string | undefined {
+  return error instanceof RegistryError && error.code === 'RATE_LIMIT_RESERVE' ? error.reason : undefined;
 }

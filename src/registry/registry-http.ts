@@ -1,11 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { describeError } from '../errors.js';
+import type { RateLimitTracker } from './rate-limit.js';
 import { RegistryError, type RegistryTarget } from './registry-error.js';
+import type { RequestBudget } from './request-budget.js';
 import { parseRetryAfter } from './retry-after.js';
 
-/** What a registry request is for: a manifest, or a token from the registry's token server. */
-export type RegistryRequestKind = 'manifest' | 'token';
+/**
+ * What a registry request is for: a manifest check, a token from the registry's token server,
+ * or a signature (its manifest, payload blob or referrers list), asked only for new digests.
+ */
+export type RegistryRequestKind = 'manifest' | 'token' | 'signature';
 
 /** One HTTP request refit made to a registry or token server, for metrics. */
 export interface RegistryRequestEvent {
@@ -35,6 +40,12 @@ export interface RegistryHttpOptions {
   readonly maxRetryWaitMs: number;
   readonly onRequest?: ((event: RegistryRequestEvent) => void) | undefined;
   readonly logger?: RegistryLogger | undefined;
+  /** Sent as `User-Agent` with every request, so registries can tell refit from other clients. */
+  readonly userAgent: string;
+  /** Reads rate-limit headers and refuses requests to a registry at its reserve. */
+  readonly rateLimits?: RateLimitTracker | undefined;
+  /** Spaces out requests to each registry (token bucket). */
+  readonly budget?: RequestBudget | undefined;
 }
 
 export interface RegistryRequest {
@@ -48,6 +59,11 @@ export interface RegistryRequest {
   readonly target: RegistryTarget;
   /** What the request is, for error messages: "manifest request", "token request to …". */
   readonly label: string;
+  /**
+   * Retries after 429/503 for this request, instead of the client's. A mirror gets none: the
+   * origin is there to ask instead of waiting on a struggling mirror.
+   */
+  readonly maxRateLimitRetries?: number | undefined;
 }
 
 export type RegistryResponse = Dispatcher.ResponseData;
@@ -55,7 +71,7 @@ export type RegistryResponse = Dispatcher.ResponseData;
 const RATE_LIMIT_STATUSES = new Set([429, 503]);
 const FIRST_BACKOFF_MS = 1000;
 
-const defaultSleep: Sleep = async (ms, signal) => {
+export const defaultSleep: Sleep = async (ms, signal) => {
   await delay(ms, undefined, signal === undefined ? {} : { signal });
 };
 
@@ -80,6 +96,7 @@ export class RegistryHttp {
     consume: (response: RegistryResponse) => Promise<T>,
   ): Promise<T> {
     for (let attempt = 0; ; attempt += 1) {
+      await this.admit(request);
       const timeout = new AbortController();
       const timer = setTimeout(() => {
         timeout.abort();
@@ -88,8 +105,11 @@ export class RegistryHttp {
         request.signal === undefined ? timeout.signal : AbortSignal.any([request.signal, timeout.signal]);
       try {
         const response = await this.send(request, signal, timeout.signal);
+        this.options.rateLimits?.observe(request.target.registry, response.headers);
         try {
           if (RATE_LIMIT_STATUSES.has(response.statusCode)) {
+            // A 429 that leaves the budget at the reserve is not waited out: the window is hours.
+            this.options.rateLimits?.admit(request.target);
             const waitMs = this.rateLimitWait(request, response, attempt);
             clearTimeout(timer);
             await this.pause(request, waitMs);
@@ -107,6 +127,31 @@ export class RegistryHttp {
     }
   }
 
+  /**
+   * Refuses a request to a registry at its rate-limit reserve, then waits for the registry's
+   * request budget. Both come before the timeout starts: waiting in line is not the registry
+   * being slow.
+   */
+  private async admit(request: RegistryRequest): Promise<void> {
+    this.options.rateLimits?.admit(request.target);
+    const budget = this.options.budget;
+    if (budget === undefined) return;
+    let waitedMs: number;
+    try {
+      waitedMs = await budget.take(request.target.registry, request.signal);
+    } catch (error) {
+      throw new RegistryError('ABORTED', request.target, `${request.label} was cancelled`, { cause: error });
+    }
+    if (waitedMs > 0) {
+      // Answers that came in while this request waited may have brought the registry to its reserve.
+      this.options.rateLimits?.admit(request.target);
+      this.options.logger?.debug(
+        { registry: request.target.registry, kind: request.kind, waitMs: waitedMs },
+        'registry request waited for the request budget',
+      );
+    }
+  }
+
   private async send(
     request: RegistryRequest,
     signal: AbortSignal,
@@ -119,7 +164,7 @@ export class RegistryHttp {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method,
-        headers: request.headers,
+        headers: { 'user-agent': this.options.userAgent, ...request.headers },
         body: request.body ?? null,
         signal,
         headersTimeout: this.options.timeoutMs,
@@ -160,7 +205,7 @@ export class RegistryHttp {
   /** How long to wait before retrying a 429/503, or the RATE_LIMITED error when out of budget. */
   private rateLimitWait(request: RegistryRequest, response: RegistryResponse, attempt: number): number {
     const asked = parseRetryAfter(response.headers['retry-after'], this.options.now());
-    const outOfRetries = attempt >= this.options.maxRateLimitRetries;
+    const outOfRetries = attempt >= (request.maxRateLimitRetries ?? this.options.maxRateLimitRetries);
     if (outOfRetries || (asked !== undefined && asked > this.options.maxRetryWaitMs)) {
       const wait = asked === undefined ? '' : `, asked to retry after ${Math.ceil(asked / 1000)} s`;
       const tries = outOfRetries ? ` after ${attempt + 1} attempts` : '';
@@ -251,41 +296,4 @@ function isUndiciTimeout(error: unknown): boolean {
 /** Origin and path only: query strings are short here, but userinfo must never reach a log. */
 export function describeUrl(url: URL): string {
   return `${url.origin}${url.pathname}`;
-}
-
-/** The first value of a response header. */
-export function headerValue(headers: RegistryResponse['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * Reads a body up to `maxBytes`, failing with BAD_RESPONSE past it so a misbehaving server
- * cannot make refit buffer without bound.
- */
-export async function readLimited(
-  response: RegistryResponse,
-  maxBytes: number,
-  target: RegistryTarget,
-  what: string,
-): Promise<Buffer> {
-  const declared = Number(headerValue(response.headers, 'content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new RegistryError('BAD_RESPONSE', target, `${what} is larger than ${maxBytes} bytes`, {
-      status: response.statusCode,
-    });
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    total += buffer.length;
-    if (total > maxBytes) {
-      throw new RegistryError('BAD_RESPONSE', target, `${what} is larger than ${maxBytes} bytes`, {
-        status: response.statusCode,
-      });
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }

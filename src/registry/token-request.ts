@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { ACR_TOKEN_USER, AcrRefreshTokens, entraTenantOf } from './acr-exchange.js';
 import { basicAuthorization, isIdentityToken, type Credentials } from './credentials.js';
 import { RegistryError, type RegistryTarget } from './registry-error.js';
-import { describeUrl, readLimited, type RegistryHttp, type RegistryLogger } from './registry-http.js';
+import { describeUrl, type RegistryHttp, type RegistryLogger } from './registry-http.js';
+import { readLimited } from './response-body.js';
 import type { TransportPolicy } from './registry-transport.js';
 import { tokenExpiry, type CachedToken } from './token-cache.js';
 
@@ -10,6 +12,8 @@ export interface TokenRequestDeps {
   readonly transport: TransportPolicy;
   readonly now: () => number;
   readonly logger?: RegistryLogger | undefined;
+  /** Exchanges Entra ID tokens for ACR refresh tokens (and keeps them); one made per call without it. */
+  readonly acrTokens?: AcrRefreshTokens | undefined;
 }
 
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
@@ -30,7 +34,9 @@ export function pullScope(target: RegistryTarget): string {
 
 /**
  * Asks a token server (the realm of a Bearer challenge) for a pull token: a GET with the
- * credentials as HTTP Basic (or none), or an OAuth2 refresh-token POST for an identity token.
+ * credentials as HTTP Basic (or none), or an OAuth2 refresh-token POST for an identity token
+ * and for Azure's token user name (its password a refresh token, or an Entra ID access token
+ * exchanged for one first).
  */
 export async function requestToken(
   deps: TokenRequestDeps,
@@ -46,13 +52,14 @@ export async function requestToken(
   let method: 'GET' | 'POST' = 'GET';
   let body: string | undefined;
 
-  if (credentials !== undefined && isIdentityToken(credentials)) {
+  const refreshToken = await refreshTokenOf(deps, target, url, service, credentials);
+  if (refreshToken !== undefined) {
     // An identity token is an OAuth2 refresh token: it is exchanged by POST, never sent as Basic.
     method = 'POST';
     headers['content-type'] = 'application/x-www-form-urlencoded';
     const form = new URLSearchParams({
       grant_type: 'refresh_token',
-      refresh_token: credentials.identityToken,
+      refresh_token: refreshToken,
       client_id: OAUTH_CLIENT_ID,
       scope,
     });
@@ -61,7 +68,9 @@ export async function requestToken(
   } else {
     if (service !== undefined) url.searchParams.set('service', service);
     url.searchParams.set('scope', scope);
-    if (credentials !== undefined) headers['authorization'] = basicAuthorization(credentials);
+    if (credentials !== undefined && !isIdentityToken(credentials)) {
+      headers['authorization'] = basicAuthorization(credentials);
+    }
   }
 
   const receivedBefore = deps.now();
@@ -113,6 +122,26 @@ export async function requestToken(
       return { token, expiresAt, withCredentials: credentials !== undefined };
     },
   );
+}
+
+/**
+ * The OAuth2 refresh token the credentials amount to, if any: an identity token, or the
+ * password of ACR's token user name (an Entra ID access token is exchanged for one first).
+ */
+async function refreshTokenOf(
+  deps: TokenRequestDeps,
+  target: RegistryTarget,
+  realm: URL,
+  service: string | undefined,
+  credentials: Credentials | undefined,
+): Promise<string | undefined> {
+  if (credentials === undefined) return undefined;
+  if (isIdentityToken(credentials)) return credentials.identityToken;
+  if (credentials.username !== ACR_TOKEN_USER) return undefined;
+  const tenant = entraTenantOf(credentials.password);
+  if (tenant === undefined) return credentials.password;
+  const tokens = deps.acrTokens ?? new AcrRefreshTokens(deps);
+  return tokens.refreshTokenFor(target, realm, service ?? target.registry, credentials.password, tenant);
 }
 
 /** The realm as a URL, refusing to send credentials over plain HTTP to a non-local host. */

@@ -1,27 +1,30 @@
 import { Agent, type Dispatcher } from 'undici';
-import { registryApiHost, type ImageReference } from '../domain/image-ref.js';
+import { formatImageReference, registryApiHost, type ImageReference } from '../domain/image-ref.js';
+import { describeError } from '../errors.js';
+import { AcrRefreshTokens } from './acr-exchange.js';
 import type { CredentialProvider } from './credentials.js';
-import {
-  bareMediaType,
-  checkManifestBody,
-  isValidDigest,
-  MANIFEST_ACCEPT,
-  sha256Digest,
-} from './manifest-schema.js';
-import { RegistryAuth, type Authorization } from './registry-auth.js';
-import type { ManifestDigest, RegistryClient } from './registry-client.js';
+import { ManifestResolver } from './manifest-resolver.js';
+import { RateLimitTracker, type RateLimitEvent, type RateLimitPolicy } from './rate-limit.js';
+import { ArtifactReader, type RegistryArtifacts } from './registry-artifacts.js';
+import { RegistryAuth } from './registry-auth.js';
+import type {
+  ManifestDigest,
+  RegistryClient,
+  RegistryCycle,
+  RegistryMirrorRoutes,
+} from './registry-client.js';
 import { RegistryError, type RegistryTarget } from './registry-error.js';
 import {
-  headerValue,
-  readLimited,
+  defaultSleep,
   RegistryHttp,
   type RegistryLogger,
   type RegistryRequestEvent,
-  type RegistryResponse,
   type Sleep,
 } from './registry-http.js';
-import { SchemeProbe, type Probe } from './scheme-probe.js';
+import { MirrorPlan, type MirrorEndpoint, type MirrorSpec } from './registry-mirrors.js';
 import { createTransportPolicy, type TransportPolicy } from './registry-transport.js';
+import { DEFAULT_REQUEST_BUDGET, RequestBudget, type RequestBudgetSettings } from './request-budget.js';
+import { SchemeProbe } from './scheme-probe.js';
 import { createSchemeFileStore } from './scheme-store.js';
 import { TokenCache } from './token-cache.js';
 
@@ -31,12 +34,22 @@ export interface RegistryClientOptions {
   readonly insecureRegistries: readonly string[];
   /** Bound on each HTTP request, in milliseconds. */
   readonly timeoutMs: number;
+  /** `User-Agent` of every request (`refit/<version>`); `refit` when not given. */
+  readonly userAgent?: string | undefined;
   readonly logger?: RegistryLogger | undefined;
   readonly onRequest?: ((event: RegistryRequestEvent) => void) | undefined;
+  /** Every rate-limit budget a registry reports (`ratelimit-*` headers), for metrics. */
+  readonly onRateLimit?: ((event: RateLimitEvent) => void) | undefined;
+  /** When to warn about, and stop at, a registry's rate-limit budget. */
+  readonly rateLimitPolicy?: RateLimitPolicy | undefined;
+  /** Requests per second and burst per registry. */
+  readonly requestBudget?: RequestBudgetSettings | undefined;
+  /** Mirrors asked before the registries they stand for. */
+  readonly mirrors?: readonly MirrorSpec[] | undefined;
   /** Defaults to a keep-alive Agent owned (and closed) by the client. */
   readonly dispatcher?: Dispatcher | undefined;
   readonly now?: (() => number) | undefined;
-  /** Waits between rate-limit retries; injectable so tests need not wait. */
+  /** Waits between rate-limit retries and for the request budget; injectable so tests need not wait. */
   readonly sleep?: Sleep | undefined;
   /** Retries after 429/503. Default 2. */
   readonly maxRateLimitRetries?: number | undefined;
@@ -52,17 +65,15 @@ export interface RegistryClientOptions {
   readonly schemeFile?: string | undefined;
 }
 
-export type ClosableRegistryClient = RegistryClient & { close(): Promise<void> };
-
-/** What one manifest request produced: the answer, or the challenge of a 401. */
-type Attempt<T> = { readonly value: T } | { readonly challenge: string | string[] | undefined };
+export type ClosableRegistryClient = RegistryClient &
+  RegistryCycle &
+  RegistryArtifacts &
+  RegistryMirrorRoutes & { close(): Promise<void> };
 
 /**
- * The undici adapter of the RegistryClient port: asks the registry for a tag's manifest digest
- * with `HEAD /v2/<repository>/manifests/<tag>` (never pulling), falling back to hashing a GET
- * body when the registry sends no digest header. The first manifest request to a registry whose
- * authentication scheme is not known yet (nor stored by an earlier run) goes alone and teaches
- * it; the requests arriving meanwhile wait for its answer.
+ * The undici adapter of the registry ports: manifest checks (one HEAD per image, never a pull;
+ * mirrors first when configured), the artifacts signature checks read, per-registry rate-limit
+ * budgets and request pacing, and the routes pulls can take through mirrors.
  */
 export function createRegistryClient(options: RegistryClientOptions): ClosableRegistryClient {
   const ownsDispatcher = options.dispatcher === undefined;
@@ -75,16 +86,27 @@ export function createRegistryClient(options: RegistryClientOptions): ClosableRe
       bodyTimeout: options.timeoutMs,
     });
   const now = options.now ?? Date.now;
-  const transport = createTransportPolicy(options.insecureRegistries);
+  const sleep = options.sleep ?? defaultSleep;
+  const mirrors = new MirrorPlan(options.mirrors ?? []);
+  // A mirror written with http:// is spoken to in plain HTTP, as if listed as insecure.
+  const transport = createTransportPolicy([...options.insecureRegistries, ...mirrors.plainHttpHosts]);
+  const rateLimits = new RateLimitTracker({
+    policy: options.rateLimitPolicy,
+    onRateLimit: options.onRateLimit,
+    logger: options.logger,
+  });
   const http = new RegistryHttp({
     dispatcher,
     timeoutMs: options.timeoutMs,
     now,
-    sleep: options.sleep,
+    sleep,
     maxRateLimitRetries: options.maxRateLimitRetries ?? 2,
     maxRetryWaitMs: options.maxRetryWaitMs ?? 30_000,
     onRequest: options.onRequest,
     logger: options.logger,
+    userAgent: options.userAgent ?? 'refit',
+    rateLimits,
+    budget: new RequestBudget(options.requestBudget ?? DEFAULT_REQUEST_BUDGET, now, sleep),
   });
   const auth = new RegistryAuth({
     http,
@@ -97,17 +119,30 @@ export function createRegistryClient(options: RegistryClientOptions): ClosableRe
       options.schemeFile === undefined
         ? undefined
         : createSchemeFileStore(options.schemeFile, options.logger),
+    acrTokens: new AcrRefreshTokens({ http, now }),
   });
-  const client = new UndiciRegistryClient(
+  const maxManifestBytes = options.maxManifestBytes ?? 4 * 1024 * 1024;
+  const resolver = new ManifestResolver(
     http,
     auth,
     new SchemeProbe({ auth, logger: options.logger }),
-    transport,
-    options.maxManifestBytes ?? 4 * 1024 * 1024,
-    options.logger,
+    maxManifestBytes,
   );
+  const client = new UndiciRegistryClient(resolver, mirrors, transport, options.logger);
+  const artifacts = new ArtifactReader(http, auth, transport, maxManifestBytes);
   return {
     getManifestDigest: (ref, signal) => client.getManifestDigest(ref, signal),
+    beginCycle() {
+      rateLimits.beginCycle();
+      client.beginCycle();
+    },
+    rateLimitOf: (registry) => rateLimits.state(registry),
+    getManifest: (ref, accept, signal) => artifacts.getManifest(ref, accept, signal),
+    getBlob: (ref, digest, maxBytes, signal) => artifacts.getBlob(ref, digest, maxBytes, signal),
+    getReferrers: (ref, digest, artifactType, signal) =>
+      artifacts.getReferrers(ref, digest, artifactType, signal),
+    pullSources: (ref, digest) => mirrors.pullSources(ref, digest),
+    localDigests: (ref, repoDigests) => mirrors.localDigests(ref, repoDigests),
     async close() {
       // A scheme learnt by a --run-once cycle must reach the disk before the process exits.
       await auth.settled();
@@ -117,143 +152,87 @@ export function createRegistryClient(options: RegistryClientOptions): ClosableRe
   };
 }
 
+/** Failures that say the mirror itself is unwell, not that it lacks one image. */
+const MIRROR_DOWN_CODES = new Set(['NETWORK', 'TIMEOUT', 'RATE_LIMITED', 'RATE_LIMIT_RESERVE']);
+
 class UndiciRegistryClient implements RegistryClient {
+  /** Mirrors that failed as a whole this cycle: the rest of the cycle goes to the origin. */
+  private readonly downMirrors = new Set<string>();
+  /** Mirrors whose failure was logged as a warning this cycle. */
+  private readonly warnedMirrors = new Set<string>();
+
   constructor(
-    private readonly http: RegistryHttp,
-    private readonly auth: RegistryAuth,
-    private readonly probes: SchemeProbe,
+    private readonly resolver: ManifestResolver,
+    private readonly mirrors: MirrorPlan,
     private readonly transport: TransportPolicy,
-    private readonly maxManifestBytes: number,
     private readonly logger: RegistryLogger | undefined,
   ) {}
 
+  beginCycle(): void {
+    this.downMirrors.clear();
+    this.warnedMirrors.clear();
+  }
+
   async getManifestDigest(ref: ImageReference, signal?: AbortSignal): Promise<ManifestDigest> {
     const reference = ref.tag ?? ref.digest ?? 'latest';
-    const target: RegistryTarget = { registry: ref.registry, repository: ref.repository, reference };
-    const apiBase = this.transport.baseUrl(registryApiHost(ref));
-    const url = new URL(`/v2/${ref.repository}/manifests/${reference}`, apiBase);
-
-    // The schemes stored by an earlier run decide whether this request has a scheme to go by.
-    await this.auth.ready();
-    const probe = await this.probes.enter(target, signal);
-    let fromHead: ManifestDigest | undefined;
-    try {
-      fromHead = await this.manifestRequest('HEAD', url, target, signal, probe, (response) =>
-        Promise.resolve(this.readHead(response, target)),
-      );
-    } finally {
-      // No answer came (network error, timeout, cancellation): the waiting requests go ahead.
-      probe?.settle();
+    for (const mirror of this.mirrors.mirrorsOf(ref.registry)) {
+      if (this.downMirrors.has(mirror.host)) continue;
+      const target = { registry: mirror.host, repository: `${mirror.prefix}${ref.repository}`, reference };
+      try {
+        // No 429/503 retries: the origin answers instead of a struggling mirror.
+        const { result, viaGet } = await this.resolver.resolve(
+          { base: mirror.base, target, maxRateLimitRetries: 0 },
+          signal,
+        );
+        this.resolved(target, result, viaGet, ref.registry);
+        return result;
+      } catch (error) {
+        if (!(error instanceof RegistryError) || error.code === 'ABORTED') throw error;
+        this.mirrorFailed(mirror, ref, error);
+      }
     }
-    const result =
-      fromHead ??
-      (await this.manifestRequest('GET', url, target, signal, undefined, (response) =>
-        this.readGet(response, target),
-      ));
+    const target: RegistryTarget = { registry: ref.registry, repository: ref.repository, reference };
+    const base = this.transport.baseUrl(registryApiHost(ref));
+    const { result, viaGet } = await this.resolver.resolve({ base, target }, signal);
+    this.resolved(target, result, viaGet, undefined);
+    return result;
+  }
+
+  private resolved(
+    target: RegistryTarget,
+    result: ManifestDigest,
+    viaGet: boolean,
+    mirrorOf: string | undefined,
+  ): void {
     this.logger?.debug(
       {
         registry: target.registry,
         repository: target.repository,
-        reference,
+        reference: target.reference,
         digest: result.digest,
-        viaGet: fromHead === undefined,
+        viaGet,
+        ...(mirrorOf === undefined ? {} : { mirrorOf }),
       },
       'resolved manifest digest',
     );
-    return result;
   }
 
-  /**
-   * One manifest request with authentication: sends what is known to work, answers one 401
-   * challenge, and gives up on a second (or on the first, when it refused a token just issued).
-   * A `probe` is told the first answer, before it is consumed or its challenge answered.
-   */
-  private async manifestRequest<T>(
-    method: 'HEAD' | 'GET',
-    url: URL,
-    target: RegistryTarget,
-    signal: AbortSignal | undefined,
-    probe: Probe | undefined,
-    consume: (response: RegistryResponse) => Promise<T>,
-  ): Promise<T> {
-    let authorization: Authorization = await this.auth.initial(target, signal);
-    for (let attempt = 0; ; attempt += 1) {
-      const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
-      if (authorization.header !== undefined) headers['authorization'] = authorization.header;
-      const outcome = await this.http.exchange<Attempt<T>>(
-        { kind: 'manifest', method, url, headers, signal, target, label: `manifest ${method} request` },
-        async (response) => {
-          const challenge = response.headers['www-authenticate'];
-          if (attempt === 0) probe?.answered(response.statusCode, challenge);
-          return response.statusCode === 401 ? { challenge } : { value: await consume(response) };
-        },
-      );
-      if ('value' in outcome) return outcome.value;
-      const retry =
-        attempt === 0 ? await this.auth.answer(target, outcome.challenge, authorization, signal) : undefined;
-      if (retry === undefined) {
-        const reason = authorization.withCredentials
-          ? `the registry refused the credentials configured for ${target.registry}`
-          : `the registry requires credentials and none are configured for ${target.registry}`;
-        throw new RegistryError('UNAUTHORIZED', target, reason, { status: 401 });
-      }
-      authorization = retry;
+  private mirrorFailed(mirror: MirrorEndpoint, ref: ImageReference, error: RegistryError): void {
+    const down = MIRROR_DOWN_CODES.has(error.code) || (error.status !== undefined && error.status >= 500);
+    if (down) this.downMirrors.add(mirror.host);
+    const logged = {
+      mirror: mirror.host,
+      registry: ref.registry,
+      image: formatImageReference(ref),
+      code: error.code,
+      err: describeError(error),
+    };
+    // A mirror that is down fails every image: one warning per cycle says it.
+    if (down && !this.warnedMirrors.has(mirror.host)) {
+      this.warnedMirrors.add(mirror.host);
+      this.logger?.warn(logged, 'registry mirror failed; asking the origin registry instead this cycle');
+      return;
     }
+    this.logger?.debug(logged, 'registry mirror cannot serve the image; asking the next one or the origin');
   }
-
-  /** The digest from a HEAD, or `undefined` when the registry only tells it on GET. */
-  private readHead(response: RegistryResponse, target: RegistryTarget): ManifestDigest | undefined {
-    // Some registries do not allow HEAD on manifests; GET says the same thing.
-    if (response.statusCode === 405) return undefined;
-    if (response.statusCode !== 200) throw statusError(response, target);
-    const digest = headerValue(response.headers, 'docker-content-digest')?.trim();
-    if (digest === undefined || digest === '') return undefined;
-    if (!isValidDigest(digest)) {
-      throw new RegistryError(
-        'BAD_RESPONSE',
-        target,
-        `the registry sent a malformed digest "${digest.slice(0, 80)}"`,
-        {
-          status: response.statusCode,
-        },
-      );
-    }
-    return { digest, mediaType: bareMediaType(headerValue(response.headers, 'content-type')) };
-  }
-
-  /** The digest of a GET body: sha256 over the exact bytes served, as Docker computes it. */
-  private async readGet(response: RegistryResponse, target: RegistryTarget): Promise<ManifestDigest> {
-    if (response.statusCode !== 200) throw statusError(response, target);
-    const bytes = await readLimited(response, this.maxManifestBytes, target, 'the manifest');
-    const check = checkManifestBody(bytes, headerValue(response.headers, 'content-type'));
-    if (!check.ok)
-      throw new RegistryError('BAD_RESPONSE', target, check.reason, { status: response.statusCode });
-    const digest = sha256Digest(bytes);
-    const announced = headerValue(response.headers, 'docker-content-digest')?.trim();
-    if (announced?.startsWith('sha256:') === true && announced !== digest) {
-      throw new RegistryError(
-        'BAD_RESPONSE',
-        target,
-        'the manifest body does not match the digest the registry announced',
-        {
-          status: response.statusCode,
-        },
-      );
-    }
-    return { digest, mediaType: check.mediaType };
-  }
-}
-
-function statusError(response: RegistryResponse, target: RegistryTarget): RegistryError {
-  const status = response.statusCode;
-  if (status === 404)
-    return new RegistryError('NOT_FOUND', target, 'the registry has no such manifest', { status });
-  if (status === 403)
-    return new RegistryError('UNAUTHORIZED', target, 'the registry denied access', { status });
-  return new RegistryError(
-    'BAD_RESPONSE',
-    target,
-    'the registry answered the manifest request unexpectedly',
-    { status },
-  );
 }

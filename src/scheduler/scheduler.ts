@@ -3,6 +3,11 @@ import type { Logger } from '../logging/logger.js';
 import { setLongTimeout, type LongTimer } from '../util/long-timer.js';
 import { SingleFlight, type FlightResult } from './single-flight.js';
 
+/**
+ * When cycles start: every `seconds` from start-up (a poll interval, or `@every`), or on a cron
+ * expression of six fields, seconds first (see config/schedule-value.ts for how a user's
+ * schedule becomes one).
+ */
 export type Trigger =
   | { readonly kind: 'interval'; readonly seconds: number }
   | { readonly kind: 'cron'; readonly expression: string };
@@ -21,6 +26,8 @@ export interface SchedulerOptions {
   readonly logger: Logger;
   /** Called when a trigger fires while a cycle still runs. */
   readonly onSkipped?: (reason: string) => void;
+  /** Run a cycle at start, before the first periodic one (Watchtower's `--update-on-start`). */
+  readonly runAtStart?: boolean;
 }
 
 /** Starts cycles on an interval or a cron schedule, one at a time, and stops gracefully. */
@@ -32,6 +39,7 @@ export class Scheduler {
 
   constructor(private readonly options: SchedulerOptions) {
     this.flight = new SingleFlight<CycleRequest>(async (request) => {
+      options.logger.debug({ reason: request.reason }, 'cycle started');
       try {
         await options.cycle(request);
       } catch (error) {
@@ -46,6 +54,8 @@ export class Scheduler {
       logger.info('no periodic cycles; waiting for update requests');
       return;
     }
+    // Only with periodic cycles: with the HTTP API alone, cycles run when asked for.
+    if (this.options.runAtStart === true) this.trigger({ reason: 'start' });
     if (trigger.kind === 'cron') {
       this.cronTask = createTask(trigger.expression, () => {
         this.trigger({ reason: 'schedule' });

@@ -1,10 +1,23 @@
-import type { ImageStore } from '../docker/container-runtime.js';
+import { z } from 'zod';
+import type { ContainerRuntime, ImageStore } from '../docker/container-runtime.js';
 import {
   cloneCreateOptions,
   parseImageInspect,
   type CloneResult,
   type ContainerInspect,
 } from '../docker/create-options.js';
+import { mountPointSchema } from '../docker/inspect-schemas.js';
+import { volumesFromDestinations } from '../docker/volume-mounts.js';
+
+export interface CloneOptions {
+  readonly apiVersion: string;
+  /** The current name of a container known by an older ID (see CloneInput.containerName). */
+  readonly containerName: (idOrName: string) => string | undefined;
+  /** Reads the containers named in VolumesFrom, watched or not. */
+  readonly containers: Pick<ContainerRuntime, 'inspectContainer'>;
+  /** `fresh` with remove-volumes: the new container gets new anonymous volumes. */
+  readonly anonymousVolumes: 'carry' | 'fresh';
+}
 
 /**
  * The create-config of `container` re-made for `newImageId`, reading both images' defaults.
@@ -14,11 +27,12 @@ export async function cloneForImage(
   images: ImageStore,
   container: ContainerInspect,
   newImageId: string,
-  options: { readonly apiVersion: string; readonly containerName: (idOrName: string) => string | undefined },
+  options: CloneOptions,
 ): Promise<CloneResult | undefined> {
-  const [oldImageRaw, newImageRaw] = await Promise.all([
+  const [oldImageRaw, newImageRaw, inherited] = await Promise.all([
     images.inspectImageRaw(container.Image),
     images.inspectImageRaw(newImageId),
+    inheritedDestinations(container, options),
   ]);
   if (newImageRaw === undefined) return undefined;
   const newImage = parseImageInspect(newImageRaw);
@@ -32,8 +46,35 @@ export async function cloneForImage(
     newImage,
     containerName: options.containerName,
     apiVersion: options.apiVersion,
+    volumesFromDestinations: inherited,
+    anonymousVolumes: options.anonymousVolumes,
   });
   return { ...clone, createBody: withComposeImage(clone.createBody, newImage.Id) };
+}
+
+const sourceMountsSchema = z.looseObject({ Mounts: z.array(mountPointSchema).nullish() });
+
+/**
+ * Where the container's volumes come from `--volumes-from` sources: read from the sources
+ * themselves, whether or not refit watches them. Those stay VolumesFrom's in the new container
+ * rather than becoming binds of the volumes the sources happen to have now.
+ */
+async function inheritedDestinations(
+  container: ContainerInspect,
+  options: CloneOptions,
+): Promise<Set<string>> {
+  const entries = container.HostConfig.VolumesFrom ?? [];
+  const sources = await Promise.all(
+    entries.map(async (entry) => {
+      // `name`, `name:ro` or `name:rw`; the name may be an ID of a container since recreated.
+      const reference = entry.split(':')[0] ?? '';
+      const current = (options.containerName(reference) ?? reference).replace(/^\//, '');
+      const raw = await options.containers.inspectContainer(current).catch(() => undefined);
+      const parsed = sourceMountsSchema.safeParse(raw);
+      return parsed.success ? parsed.data.Mounts : undefined;
+    }),
+  );
+  return volumesFromDestinations(container.HostConfig, sources);
 }
 
 /** Compose v2 records the image ID a service container was made from. */

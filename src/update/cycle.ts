@@ -15,6 +15,11 @@ export interface CycleDependencies {
   readonly signal?: AbortSignal;
   /** The update engine; without it (detection only) stale containers stay reported as stale. */
   readonly update?: (checked: readonly CheckedContainer[]) => Promise<ContainerReport[]>;
+  /**
+   * The level a failed registry check of an image is logged at (`--warn-on-head-failure`);
+   * info when absent. Other failures and stale containers are always logged at info.
+   */
+  readonly registryFailureLevel?: (image: string) => 'warn' | 'info' | 'debug';
   /** Lifecycle hooks around the check of each running candidate (pre-check, post-check). */
   readonly aroundCheck?: (
     phase: 'pre-check' | 'post-check',
@@ -55,7 +60,10 @@ export async function runCycle(deps: CycleDependencies): Promise<CycleReport> {
   });
   for (const { report } of checked) {
     if (report.status === 'stale' || report.status === 'failed') {
-      deps.logger.info(
+      // The registry failed when the local digests were read but no remote one came back.
+      const registryFailed = report.status === 'failed' && report.localDigests !== undefined;
+      const level = registryFailed ? (deps.registryFailureLevel?.(report.image) ?? 'info') : 'info';
+      deps.logger[level](
         { container: report.name, image: report.image, reason: report.reason },
         `container ${report.status}`,
       );

@@ -1,4 +1,4 @@
-import { LABELS, readLabel } from '../domain/labels.js';
+import { LABELS, readLabel, type LabelLookup } from '../domain/labels.js';
 
 /** What the update order needs to know about one container, filled from its inspect data. */
 export interface DependencyInfo {
@@ -68,16 +68,43 @@ function networkModeReferences(networkMode: string): DependencyReference[] {
   return target === '' ? [] : [{ kind: 'container', target, source: 'network-mode', declared: networkMode }];
 }
 
-/** Only one of refit's and Watchtower's label counts: refit's wins, even when it lists nothing. */
-function labelReferences(labels: Readonly<Record<string, string>>): DependencyReference[] {
+/**
+ * The characters Docker allows in container names (an ID or ID prefix matches too); the leading
+ * slash is optional. Docker also wants two characters at least, which is not insisted on here.
+ */
+const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/**
+ * The container names the depends-on label lists. Only one of refit's and Watchtower's label
+ * counts: refit's wins, even when it lists nothing. Empty entries (`a,,b`, a trailing comma) are
+ * harmless and dropped; an entry no container could be named (`web db`, `app:5432`) makes the
+ * whole label invalid, since ordering by the rest would silently drop what the user meant.
+ */
+export function readDependsOn(labels: Readonly<Record<string, string>>): LabelLookup<string[]> {
   const found = readLabel(labels, LABELS.dependsOn);
-  if (found === undefined) return [];
-  return splitList(found.value).flatMap((entry): DependencyReference[] => {
-    const target = stripSlash(entry);
-    return target === ''
-      ? []
-      : [{ kind: 'container', target, source: 'label', declared: `${found.label}=${entry}` }];
-  });
+  if (found === undefined) return { kind: 'absent' };
+  const entries = splitList(found.value);
+  const bad = entries.filter((entry) => !CONTAINER_NAME.test(entry));
+  if (bad.length > 0) {
+    return {
+      kind: 'invalid',
+      label: found.label,
+      problem: `label ${found.label}="${found.value}" lists ${bad.map((entry) => `"${entry}"`).join(', ')}, which cannot be a container name`,
+    };
+  }
+  return { kind: 'value', value: entries, label: found.label };
+}
+
+/** Selection skips a container whose label is invalid, so here an invalid one orders nothing. */
+function labelReferences(labels: Readonly<Record<string, string>>): DependencyReference[] {
+  const found = readDependsOn(labels);
+  if (found.kind !== 'value') return [];
+  return found.value.map((entry): DependencyReference => ({
+    kind: 'container',
+    target: stripSlash(entry),
+    source: 'label',
+    declared: `${found.label}=${entry}`,
+  }));
 }
 
 /**

@@ -30,6 +30,9 @@ export async function runHandover(
     clone = await cloneForImage(deps.images, target, handover.image, {
       apiVersion: deps.apiVersion,
       containerName: () => undefined,
+      containers: deps.runtime,
+      // refit's own container keeps its volumes: its state belongs on a named volume anyway.
+      anonymousVolumes: 'carry',
     });
   } catch (error) {
     return { kind: 'failed', reason: `cannot clone refit's container: ${describeError(error)}` };

@@ -28,6 +28,12 @@ const swapRecordSchema = z.object({
     .optional(),
   /** The container whose process runs the swap, when it is not refit's own daemon (a handover helper). */
   owner: z.string().optional(),
+  /**
+   * remove-volumes: the old container's anonymous volumes go with it once the new one is verified
+   * (so a crash before that still finds them for the rollback), and a new one that is rolled back
+   * takes its fresh anonymous volumes with it.
+   */
+  removeVolumes: z.literal(true).optional(),
   startedAt: z.string(),
 });
 export type SwapRecord = z.infer<typeof swapRecordSchema>;

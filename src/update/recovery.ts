@@ -14,9 +14,12 @@ export async function rollbackSwap(
   runtime: ContainerRuntime,
   log: Logger,
 ): Promise<void> {
-  if (record.newId !== undefined) await runtime.removeContainer(record.newId);
+  // With remove-volumes the new container's anonymous volumes are fresh ones of its own; without,
+  // they are the old container's, attached by name, and must stay.
+  const freshVolumes = { volumes: record.removeVolumes === true };
+  if (record.newId !== undefined) await runtime.removeContainer(record.newId, freshVolumes);
   const strayTemp = await runtime.state(record.tempName);
-  if (strayTemp.exists) await runtime.removeContainer(record.tempName);
+  if (strayTemp.exists) await runtime.removeContainer(record.tempName, freshVolumes);
 
   const old = await runtime.state(record.oldId);
   if (!old.exists) {
@@ -28,7 +31,7 @@ export async function rollbackSwap(
   if (old.name !== record.name) {
     // A leftover new container may still hold the name if its ID was never recorded.
     const holder = await runtime.state(record.name);
-    if (holder.exists) await runtime.removeContainer(record.name);
+    if (holder.exists) await runtime.removeContainer(record.name, freshVolumes);
     await runtime.renameContainer(record.oldId, record.name);
   }
   for (const { network, endpointConfig } of record.detached ?? []) {
@@ -41,7 +44,7 @@ export async function rollbackSwap(
 
 /** Completes a swap whose new container was verified: only the old container's removal was left. */
 export async function finishSwap(record: SwapRecord, runtime: ContainerRuntime, log: Logger): Promise<void> {
-  await runtime.removeContainer(record.oldId);
+  await runtime.removeContainer(record.oldId, { volumes: record.removeVolumes === true });
   if (record.newId !== undefined) {
     const fresh = await runtime.state(record.newId);
     if (fresh.exists && fresh.name !== record.name) await runtime.renameContainer(record.newId, record.name);

@@ -1,6 +1,7 @@
 import type { ContainerSnapshot, ContainerState } from '../domain/container.js';
 import { parseImageReference, repositoryName, type ImageReference } from '../domain/image-ref.js';
 import { hasSelfLabel, LABELS, readBooleanLabel, readStringLabel } from '../domain/labels.js';
+import { labelProblems } from './label-problems.js';
 
 export interface SelectionOptions {
   /** Positional names: when non-empty, only these containers are watched. */
@@ -12,6 +13,8 @@ export interface SelectionOptions {
   readonly includeStopped: boolean;
   readonly includeRestarting: boolean;
   readonly monitorOnly: boolean;
+  /** Whether lifecycle hooks run: only then are the hook timeout labels read, and judged. */
+  readonly lifecycleHooks: boolean;
   /** The ID of the container refit runs in, when it runs in one. */
   readonly ownContainerId: string | undefined;
   /**
@@ -112,15 +115,21 @@ function classify(container: ContainerSnapshot, options: SelectionOptions): Cand
   }
 
   const enable = readBooleanLabel(container.labels, LABELS.enable);
-  if (enable.kind === 'invalid') return { container, reason: enable.problem };
   if (enable.kind === 'value' && !enable.value)
     return { container, why: `disabled by label ${enable.label}` };
-  if (options.labelEnable && enable.kind !== 'value') {
+  if (options.labelEnable && enable.kind === 'absent') {
     return { container, why: 'label-enable is on and the container has no enable label' };
   }
 
+  // Every label refit will read for this container is judged here, once per cycle and before
+  // anything is done to it; one it cannot read skips the container, naming each bad label.
   const monitorLabel = readBooleanLabel(container.labels, LABELS.monitorOnly);
-  if (monitorLabel.kind === 'invalid') return { container, reason: monitorLabel.problem };
+  const problems = [
+    ...(enable.kind === 'invalid' ? [enable.problem] : []),
+    ...(monitorLabel.kind === 'invalid' ? [monitorLabel.problem] : []),
+    ...labelProblems(container.labels, { updates: !options.monitorOnly, hooks: options.lifecycleHooks }),
+  ];
+  if (problems.length > 0) return { container, reason: problems.join('; ') };
   const monitorOnly = options.monitorOnly || (monitorLabel.kind === 'value' && monitorLabel.value);
   return { container, monitorOnly, self: isOwnContainer(container, options) };
 }

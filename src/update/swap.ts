@@ -26,6 +26,11 @@ export interface SwapRequest {
   readonly strategy: SwapStrategy;
   /** Recorded in the journal so recovery leaves a swap alone while its owner still runs. */
   readonly owner?: string;
+  /**
+   * remove-volumes: the new container was made with fresh anonymous volumes (clone
+   * `anonymousVolumes: 'fresh'`); the old one's are removed with it only after the verify.
+   */
+  readonly removeVolumes?: boolean;
 }
 
 export type SwapOutcome =
@@ -64,6 +69,7 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
     phase: 'create-new',
     startedAt: deps.now().toISOString(),
     ...(request.owner === undefined ? {} : { owner: request.owner }),
+    ...(request.removeVolumes === true ? { removeVolumes: true as const } : {}),
   };
   const log = deps.logger.child({ container: request.name, strategy: request.strategy });
   const step = async (phase: SwapPhase, changes: Partial<SwapRecord> = {}): Promise<void> => {
@@ -114,7 +120,7 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
       await startAndVerify(newId, request, deps, step);
     }
     await step('remove-old');
-    await deps.runtime.removeContainer(request.oldId);
+    await deps.runtime.removeContainer(request.oldId, { volumes: record.removeVolumes === true });
     deps.crashAt('removed-old');
     await deps.journal.complete(request.oldId);
     log.info({ newId }, 'container swapped');

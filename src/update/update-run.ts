@@ -84,11 +84,11 @@ export class UpdateRun {
       // Links and shared network namespaces point at the old container itself, so only a new
       // container, created from the same image, can follow what it depends on.
       const settings = readContainerSettings(subject.checked.candidate.container.labels, true);
-      const outcome = await this.replace(
-        subject,
-        subject.inspect.Image,
-        settings.ok ? settings.settings : SAME_IMAGE,
-      );
+      // Selection skips containers with unreadable labels; should one get here, it is not
+      // recreated under guessed settings but left as it was (started again below).
+      const outcome: SwapOutcome = settings.ok
+        ? await this.replace(subject, subject.inspect.Image, settings.settings)
+        : { kind: 'failed', reason: settings.problem };
       if (this.held.delete(step.id)) {
         // Not replaced: a swap that failed before touching it leaves it stopped as refit held it.
         if (outcome.kind !== 'swapped') await this.deps.runtime.startContainer(step.id);
@@ -287,6 +287,8 @@ export class UpdateRun {
     const clone = await cloneForImage(this.deps.images, subject.inspect, newImageId, {
       apiVersion: this.deps.apiVersion,
       containerName: (idOrName) => names.get(idOrName) ?? this.swapped.get(idOrName),
+      containers: this.deps.runtime,
+      anonymousVolumes: this.deps.options.removeVolumes ? 'fresh' : 'carry',
     });
     if (clone === undefined) return { kind: 'failed', reason: `image ${newImageId} is missing` };
     const { container } = subject.checked.candidate;
@@ -313,6 +315,7 @@ export class UpdateRun {
         oldWasRunning: subject.wasRunning,
         startNew: !this.deps.options.noRestart && (subject.wasRunning || this.deps.options.reviveStopped),
         strategy,
+        removeVolumes: this.deps.options.removeVolumes,
       },
       this.deps,
     );

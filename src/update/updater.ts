@@ -15,6 +15,11 @@ import { updated, type Subject } from './update-subject.js';
 
 export interface UpdateOptions {
   readonly cleanup: boolean;
+  /**
+   * Watchtower's remove-volumes: new containers get fresh anonymous volumes, and the old ones are
+   * removed with the old container once the new one is verified (kept for a rollback until then).
+   */
+  readonly removeVolumes: boolean;
   readonly noPull: boolean;
   readonly noRestart: boolean;
   readonly reviveStopped: boolean;

@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import type { ContainerRuntime } from '../docker/container-runtime.js';
+import { redactSecrets, secretEnvValues } from '../util/redact-secrets.js';
+import { logExcerpt, type LogExcerptBounds } from './log-excerpt.js';
 
 export interface VerifyOptions {
   /** How long the new container must keep running before it counts as started. */
@@ -8,15 +11,36 @@ export interface VerifyOptions {
   readonly pollMs?: number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
+  /**
+   * How much of a failed container's log the rollback reason quotes. The reason reaches the log,
+   * the report and every notification channel, so it is bounded and its secrets redacted.
+   */
+  readonly logExcerpt: LogExcerptBounds;
 }
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-const LOG_LINES = 10;
+const envSchema = z.looseObject({ Config: z.looseObject({ Env: z.array(z.string()).nullish() }) });
 
-async function withLogs(runtime: ContainerRuntime, id: string, reason: string): Promise<Verdict> {
-  const logs = (await runtime.logsTail(id, LOG_LINES).catch(() => '')).trim();
-  return { ok: false, reason: logs === '' ? reason : `${reason}; last log lines:\n${logs}` };
+/** The secret-looking values of the container's environment (its image's and its own). */
+async function environmentSecrets(runtime: ContainerRuntime, id: string): Promise<string[]> {
+  const parsed = envSchema.safeParse(await runtime.inspectContainer(id).catch(() => undefined));
+  return parsed.success ? secretEnvValues(parsed.data.Config.Env ?? []) : [];
+}
+
+/** The failure, with the container's last log lines as far as the bounds allow, secrets redacted. */
+async function withLogs(
+  runtime: ContainerRuntime,
+  id: string,
+  reason: string,
+  bounds: LogExcerptBounds,
+): Promise<Verdict> {
+  const secrets = await environmentSecrets(runtime, id);
+  // A health probe's output is the container's own words too.
+  const failure = redactSecrets(reason, secrets);
+  if (bounds.lines <= 0 || bounds.bytes <= 0) return { ok: false, reason: failure };
+  const logs = logExcerpt(await runtime.logsTail(id, bounds.lines).catch(() => ''), bounds, secrets);
+  return { ok: false, reason: logs === '' ? failure : `${failure}; last log lines:\n${logs}` };
 }
 
 /**
@@ -39,13 +63,14 @@ export async function verifyStarted(
       const how = state.running
         ? `restarted ${state.restartCount} time(s)`
         : `exited with code ${state.exitCode}`;
-      return withLogs(runtime, id, `the new container ${how}`);
+      return withLogs(runtime, id, `the new container ${how}`, options.logExcerpt);
     }
     if (state.health === 'unhealthy') {
       return withLogs(
         runtime,
         id,
         `the new container is unhealthy: ${state.lastHealthOutput ?? 'no probe output'}`,
+        options.logExcerpt,
       );
     }
     const settled = options.now() >= settleUntil;
@@ -55,6 +80,7 @@ export async function verifyStarted(
         runtime,
         id,
         `the new container did not become healthy within ${Math.round(options.healthTimeoutMs / 1000)} s (last probe: ${state.lastHealthOutput ?? 'none'})`,
+        options.logExcerpt,
       );
     }
     await options.sleep(poll);

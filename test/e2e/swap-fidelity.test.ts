@@ -8,7 +8,7 @@ import { removeTestContainers } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import { freePort } from '../support/free-port.js';
 import { buildTestImage, pushImage } from '../support/images.js';
-import { containerNames, runUpdateCycle, updateEnv } from '../support/refit-update.js';
+import { containerNames, runNamedUpdateCycle, runUpdateCycle, updateEnv } from '../support/refit-update.js';
 import { loadTestbed, type Testbed } from '../support/testbed.js';
 import { uniqueName } from '../support/unique-name.js';
 import {
@@ -22,7 +22,8 @@ import {
  * The promise of a swap, checked on the widest container the engine accepts: after refit
  * replaced it with one from a newer image, `docker inspect` shows the same container except
  * its identity, its state and what the new image changed, and data in its anonymous volumes
- * is still there.
+ * is still there. It must hold however the container was selected: with everything in its scope
+ * watched, and named alone (refit's positional argument), when refit knows no other container.
  */
 
 interface Endpoint extends Json {
@@ -49,9 +50,12 @@ const KEPT_FILES = ['/anon', '/data', '/mnt-anon', '/named'].map((dir) => `${dir
 /** The anonymous volumes: `--volume /anon`, the image's `VOLUME /data`, `--mount type=volume,dst=/mnt-anon`. */
 const ANONYMOUS = ['/anon', '/data', '/mnt-anon'];
 
-describe('a swap keeps every docker run option of a wide container', () => {
+/** How refit is told which containers to watch. */
+const SELECTIONS = ['with its scope watched', 'selected by name only'] as const;
+
+describe.each(SELECTIONS)('a swap keeps every docker run option of a wide container, %s', (selection) => {
   let bed: Testbed;
-  const scope = uniqueName('fidelity');
+  const scope = uniqueName(selection === 'selected by name only' ? 'fidelity-named' : 'fidelity');
   const name = `${scope}-wide`;
   let image: string;
   let resources: WideResources | undefined;
@@ -103,7 +107,10 @@ describe('a swap keeps every docker run option of a wide container', () => {
     await docker(['image', 'rm', image], { bed });
 
     stateDir = await mkdtemp(join(tmpdir(), 'refit-state-'));
-    result = await runUpdateCycle(bed, scope, [], updateEnv(bed, stateDir));
+    result =
+      selection === 'selected by name only'
+        ? await runNamedUpdateCycle(bed, [name], [], updateEnv(bed, stateDir))
+        : await runUpdateCycle(bed, scope, [], updateEnv(bed, stateDir));
     after = await inspect();
   }, 300_000);
 
@@ -118,6 +125,9 @@ describe('a swap keeps every docker run option of a wide container', () => {
   }, 120_000);
 
   it('reports the container updated to the pushed image and exits 0', () => {
+    if (selection === 'selected by name only') {
+      expect(result.report.containers.map((c) => c.name)).toEqual([name]);
+    }
     const report = result.byName(name);
     expect(report.status, report.reason).toBe('updated');
     expect(result.run.code, result.run.stderr.slice(-2000)).toBe(0);
@@ -184,6 +194,9 @@ describe('a swap keeps every docker run option of a wide container', () => {
       MacAddress: ready().macAddress,
       IPAMConfig: { IPv4Address: frontIp },
     });
+    // The engine is below API 1.44: `--mac-address` put the address in Config.MacAddress.
+    expect(before.Config['MacAddress']).toBe(ready().macAddress);
+    expect(after.Config['MacAddress']).toBe(ready().macAddress);
     expect(networks[front]?.Aliases).toEqual(expect.arrayContaining(['web', 'app']));
     expect(networks[back]).toMatchObject({ IPAddress: backIp, IPAMConfig: { IPv4Address: backIp } });
     expect(networks[back]?.Aliases).toEqual(expect.arrayContaining(['extra']));

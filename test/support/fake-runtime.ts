@@ -131,9 +131,9 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve();
   }
 
-  removeContainer(id: string): Promise<void> {
+  removeContainer(id: string, options?: { readonly volumes: boolean }): Promise<void> {
     const c = this.find(id);
-    this.record(`remove ${c?.name ?? id}`);
+    this.record(`remove ${c?.name ?? id}${options?.volumes === true ? ' with volumes' : ''}`);
     if (c !== undefined) this.containers.delete(c.id);
     return Promise.resolve();
   }

@@ -16,18 +16,37 @@ export function updateEnv(bed: Testbed, stateDir = tempStateDir()): Record<strin
   };
 }
 
+export interface UpdateCycle {
+  readonly run: RefitRun;
+  readonly report: CycleReport;
+  readonly byName: (name: string) => ContainerReport;
+}
+
 /** Runs one update cycle over the containers in `scope` and returns the parsed report. */
-export async function runUpdateCycle(
+export function runUpdateCycle(
   bed: Testbed,
   scope: string,
   extraArgs: readonly string[] = [],
   env: Record<string, string> = updateEnv(bed),
-): Promise<{ run: RefitRun; report: CycleReport; byName: (name: string) => ContainerReport }> {
-  const run = await runRefit(
-    ['--run-once', '--report', 'json', '--scope', scope, ...extraArgs],
-    env,
-    120_000,
-  );
+): Promise<UpdateCycle> {
+  return updateCycle(['--scope', scope, ...extraArgs], env);
+}
+
+/**
+ * Runs one update cycle over the containers named (refit's positional arguments, so nothing
+ * else on the engine is watched, whatever its scope) and returns the parsed report.
+ */
+export function runNamedUpdateCycle(
+  bed: Testbed,
+  names: readonly string[],
+  extraArgs: readonly string[] = [],
+  env: Record<string, string> = updateEnv(bed),
+): Promise<UpdateCycle> {
+  return updateCycle([...extraArgs, ...names], env);
+}
+
+async function updateCycle(args: readonly string[], env: Record<string, string>): Promise<UpdateCycle> {
+  const run = await runRefit(['--run-once', '--report', 'json', ...args], env, 120_000);
   let report: CycleReport;
   try {
     report = JSON.parse(run.stdout) as CycleReport;

@@ -51,6 +51,7 @@ export function updateHarness(harness: HarnessOptions = {}) {
     verify: {
       settleMs: 1000,
       healthTimeoutMs: 5000,
+      logExcerpt: { lines: 10, bytes: 2000 },
       sleep: (ms) => {
         clock += ms;
         return Promise.resolve();
@@ -77,6 +78,7 @@ export function updateHarness(harness: HarnessOptions = {}) {
     },
     options: {
       cleanup: false,
+      removeVolumes: false,
       noPull: false,
       noRestart: false,
       reviveStopped: false,
@@ -132,6 +134,7 @@ export function updateHarness(harness: HarnessOptions = {}) {
           includeStopped: false,
           includeRestarting: false,
           monitorOnly: false,
+          lifecycleHooks: deps.options.lifecycleHooks,
           ownContainerId: undefined,
         },
         update,

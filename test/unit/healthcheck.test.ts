@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planProbe, refitArgv } from '../../src/healthcheck.js';
+import { planProbe, refitArgv, runHealthCheckFlag } from '../../src/healthcheck.js';
 
 describe("the image's health check", () => {
   it('asks /healthz on the default port over loopback', () => {
@@ -41,5 +41,36 @@ describe("the image's health check", () => {
       '--cleanup',
     ]);
     expect(refitArgv(cmdline('sleep', '100'))).toBeUndefined();
+  });
+});
+
+describe('--health-check (Watchtower flag)', () => {
+  it('refuses to be the main process of the container', async () => {
+    const lines: string[] = [];
+    const status = await runHealthCheckFlag({
+      argv: [],
+      env: {},
+      write: (line) => lines.push(line),
+      pid: 1,
+      refitArgv: () => [],
+    });
+    expect(status).toBe(1);
+    expect(lines[0]).toContain('not for the main process');
+  });
+
+  it('uses the settings given beside it, else those of the refit in the container', async () => {
+    const asked: string[] = [];
+    const io = (argv: string[]) => ({
+      argv,
+      env: {},
+      write: (line: string) => asked.push(line),
+      pid: 4242,
+      refitArgv: () => ['--run-once'],
+    });
+    // --run-once: no HTTP API to ask, so the probe passes without a request.
+    expect(await runHealthCheckFlag(io([]))).toBe(0);
+    expect(asked.at(-1)).toContain('--run-once');
+    expect(await runHealthCheckFlag(io(['--http-api-port', '0']))).toBe(0);
+    expect(asked.at(-1)).toContain('port 0');
   });
 });

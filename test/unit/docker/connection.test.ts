@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { negotiateApiVersion } from '../../../src/docker/api-version.js';
+import { chooseApiVersion, negotiateApiVersion } from '../../../src/docker/api-version.js';
 import { connectionOptions } from '../../../src/docker/connection.js';
 import { detectOwnContainerId } from '../../../src/docker/own-container.js';
 
@@ -61,5 +61,29 @@ describe('detectOwnContainerId', () => {
         throw new Error('ENOENT');
       }),
     ).toBeUndefined();
+  });
+});
+
+describe('chooseApiVersion', () => {
+  it('negotiates when nothing is pinned', () => {
+    expect(chooseApiVersion({ apiVersion: '1.41' }, undefined)).toEqual({ ok: true, version: '1.41' });
+  });
+
+  it('uses a pinned version the engine serves', () => {
+    expect(chooseApiVersion({ apiVersion: '1.47', minApiVersion: '1.24' }, '1.25')).toEqual({
+      ok: true,
+      version: '1.25',
+    });
+  });
+
+  it('refuses a pinned version outside what the engine serves, saying what it serves', () => {
+    expect(chooseApiVersion({ apiVersion: '1.41' }, '1.45')).toEqual({
+      ok: false,
+      problem: 'the engine serves API versions up to 1.41, not 1.45',
+    });
+    expect(chooseApiVersion({ apiVersion: '1.47', minApiVersion: '1.40' }, '1.30')).toEqual({
+      ok: false,
+      problem: 'the engine serves API versions from 1.40, not 1.30',
+    });
   });
 });

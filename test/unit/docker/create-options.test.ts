@@ -10,6 +10,7 @@ import {
   type ImageInspect,
 } from '../../../src/docker/create-options.js';
 import { derivedMacAddress } from '../../../src/docker/network-endpoints.js';
+import { volumesFromDestinations } from '../../../src/docker/volume-mounts.js';
 
 // Captured from the test bed's engine (Docker 20.10, API 1.41) by test/fixtures/inspect/capture.ts.
 function fixture(name: string): unknown {
@@ -316,6 +317,20 @@ describe('cloneCreateOptions on network modes', () => {
   });
 });
 
+/** The wide container with Config.MacAddress (and its primary endpoint's) the IP-derived address. */
+const derivedLooking = () => {
+  const ip = wide.NetworkSettings?.Networks?.[front]?.IPAddress;
+  const derived = derivedMacAddress(ip) ?? '';
+  expect(derived).toMatch(/^02:42:(?:[0-9a-f]{2}:){3}[0-9a-f]{2}$/);
+  const networks = structuredClone(wide.NetworkSettings?.Networks ?? {});
+  const primary = networks[front];
+  if (primary !== undefined) primary.MacAddress = derived;
+  return {
+    derived,
+    container: variant(wide, { MacAddress: derived }, { NetworkSettings: { Networks: networks } }),
+  };
+};
+
 describe('MAC addresses on engines from API 1.44', () => {
   const endpoint = (mac: string) => {
     const networks = structuredClone(wide.NetworkSettings?.Networks ?? {});
@@ -342,14 +357,39 @@ describe('MAC addresses on engines from API 1.44', () => {
   });
 
   it('ignores a Config.MacAddress that is the one Docker derived from the IP (Docker 25.0.0 bug)', () => {
-    const ip = wide.NetworkSettings?.Networks?.[front]?.IPAddress;
-    const derived = derivedMacAddress(ip) ?? '';
-    expect(derived).toMatch(/^02:42:(?:[0-9a-f]{2}:){3}[0-9a-f]{2}$/);
-    const networks = structuredClone(wide.NetworkSettings?.Networks ?? {});
-    const primary = networks[front];
-    if (primary !== undefined) primary.MacAddress = derived;
-    const buggy = variant(wide, { MacAddress: derived }, { NetworkSettings: { Networks: networks } });
-    expect(clone(buggy).createBody).not.toHaveProperty('MacAddress');
+    const { createBody } = clone(derivedLooking().container, { apiVersion: '1.44' });
+    expect(createBody).not.toHaveProperty('MacAddress');
+    const endpoints = (createBody['NetworkingConfig'] as { EndpointsConfig: Record<string, unknown> })
+      .EndpointsConfig;
+    expect(endpoints[front]).not.toHaveProperty('MacAddress');
+  });
+});
+
+describe('MAC addresses on engines below API 1.44', () => {
+  it('keeps Config.MacAddress exactly, even one that looks derived from the IP: only a user sets it there', () => {
+    const { derived, container } = derivedLooking();
+    expect(clone(container, { apiVersion: '1.41' }).createBody['MacAddress']).toBe(derived);
+    expect(clone(container).createBody['MacAddress']).toBe(derived);
+  });
+
+  it('keeps it with --network none, where the container has no network to put it on', () => {
+    const none = variant(
+      wide,
+      { MacAddress: '02:00:00:aa:bb:01' },
+      {
+        HostConfig: { ...wide.HostConfig, NetworkMode: 'none' },
+        NetworkSettings: { Networks: { none: { MacAddress: '02:00:00:aa:bb:01', IPAddress: '' } } },
+      },
+    );
+    const { createBody, extraNetworks } = clone(none, { apiVersion: '1.41' });
+    expect(createBody['MacAddress']).toBe('02:00:00:aa:bb:01');
+    expect(createBody).not.toHaveProperty('NetworkingConfig');
+    expect(extraNetworks).toEqual([]);
+  });
+
+  it('drops it with container:…, which the engine refuses a MAC address for', () => {
+    const joined = variant(shared, { MacAddress: '02:00:00:aa:bb:01' });
+    expect(clone(joined, { apiVersion: '1.41' }).createBody).not.toHaveProperty('MacAddress');
   });
 });
 
@@ -579,6 +619,26 @@ describe('cloneCreateOptions on volumes', () => {
     expect(hostConfigOf(body)['Binds']).toEqual(['mine:/own']);
   });
 
+  it('with remove-volumes, leaves anonymous volumes out so the engine makes fresh ones, and keeps named ones', () => {
+    const container = withVolumes(
+      {
+        Binds: ['named:/named', '/anon'],
+        Mounts: [{ Type: 'volume', Target: '/mnt-anon' }],
+      },
+      [
+        mount('named', '/named'),
+        mount('anon1', '/anon'),
+        mount('anon2', '/mnt-anon'),
+        mount('anon3', '/data'),
+      ],
+    );
+    const hostConfig = hostConfigOf(clone(container, { anonymousVolumes: 'fresh' }).createBody);
+    expect(hostConfig['Binds']).toEqual(['named:/named', '/anon']);
+    expect(hostConfig['Mounts']).toEqual([{ Type: 'volume', Target: '/mnt-anon' }]);
+    const carried = hostConfigOf(clone(container, { anonymousVolumes: 'carry' }).createBody);
+    expect(carried['Binds']).toEqual(['named:/named', 'anon1:/anon', 'anon3:/data']);
+  });
+
   it('ignores bind and tmpfs mount points', () => {
     const container = withVolumes({}, [
       { Type: 'bind', Source: '/host', Destination: '/host', Mode: '', RW: true },
@@ -618,5 +678,29 @@ describe('cloneCreateOptions on bad input', () => {
       Config: { ...wide.Config, Image: '' },
     } as unknown as ContainerInspect;
     expect(() => clone(bad)).toThrow(/Config\.Image/);
+  });
+});
+
+describe('volumesFromDestinations', () => {
+  const point = (destination: string) => ({ Type: 'volume', Name: 'v', Destination: destination });
+
+  it("is every destination a source mounts, whatever the volumes' names", () => {
+    expect(volumesFromDestinations({ VolumesFrom: ['data'] }, [[point('/shared/'), point('/logs')]])).toEqual(
+      new Set(['/shared', '/logs']),
+    );
+  });
+
+  it("leaves out destinations the container's own Binds, Mounts or Tmpfs name, which win over VolumesFrom", () => {
+    const hostConfig = {
+      Binds: ['/shared'],
+      Mounts: [{ Type: 'volume', Target: '/logs' }],
+      Tmpfs: { '/tmp': '' },
+    };
+    const sources = [[point('/shared'), point('/logs'), point('/tmp'), point('/cache')]];
+    expect(volumesFromDestinations(hostConfig, sources)).toEqual(new Set(['/cache']));
+  });
+
+  it('takes nothing from a source that could not be read', () => {
+    expect(volumesFromDestinations({ VolumesFrom: ['gone'] }, [undefined, null])).toEqual(new Set());
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { valueFlags } from '../../../src/config/option-spec.js';
 import { OPTIONS } from '../../../src/config/options.js';
 import { HOOK_PHASES, hookLabels, LABELS, SELF_LABELS } from '../../../src/domain/labels.js';
+import { TRUST_LABELS } from '../../../src/trust/signature-policy.js';
 import { COMPOSE_LABELS } from '../../../src/update/dependency-references.js';
 
 const docsDir = new URL('../../../docs/', import.meta.url);
@@ -23,6 +24,7 @@ const labelsRefitReads: readonly string[] = [
     return [command.refit, command.watchtower, timeout.refit, timeout.watchtower];
   }),
   ...Object.values(COMPOSE_LABELS),
+  ...Object.values(TRUST_LABELS),
 ];
 
 describe('docs/labels.md', () => {

@@ -134,3 +134,37 @@ describe('notifiersFromConfig', () => {
     expect(hook.message).not.toContain(secret);
   });
 });
+
+describe("Watchtower's Slack identity settings", () => {
+  it('give messages through the hook their sender name, channel and icon', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    let sent: Record<string, unknown> = {};
+    agent
+      .get('https://hooks.slack.com')
+      .intercept({
+        path: '/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+        method: 'POST',
+        body: (body) => {
+          sent = JSON.parse(body) as Record<string, unknown>;
+          return true;
+        },
+      })
+      .reply(200, 'ok');
+    const [slack] = notifiersFromConfig(
+      configFrom({
+        WATCHTOWER_NOTIFICATION_SLACK_HOOK_URL: SLACK_HOOK,
+        WATCHTOWER_NOTIFICATION_SLACK_IDENTIFIER: 'nas-updates',
+        WATCHTOWER_NOTIFICATION_SLACK_CHANNEL: '#ops',
+        WATCHTOWER_NOTIFICATION_SLACK_ICON_URL: 'https://img.example/refit.png',
+        WATCHTOWER_NOTIFICATION_SLACK_ICON_EMOJI: ':whale:',
+      }),
+      { hostname: 'nas', dispatcher: agent },
+    );
+    await slack?.send(message, new AbortController().signal);
+    expect(sent).toMatchObject({ username: 'nas-updates', channel: '#ops', icon_emoji: ':whale:' });
+    expect(sent).not.toHaveProperty('icon_url');
+    agent.assertNoPendingInterceptors();
+    await agent.close();
+  });
+});

@@ -128,7 +128,9 @@ describe('decide', () => {
 const settings: NotificationSettings = {
   notificationLevel: 'updates',
   notificationTemplate: undefined,
+  notificationReport: false,
   notificationHostname: 'nas',
+  notificationTitleTag: undefined,
   noStartupMessage: false,
   notificationTimeoutSeconds: 1,
   schedule: undefined,

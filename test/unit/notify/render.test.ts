@@ -162,4 +162,18 @@ describe('renderStartup', () => {
     expect(message.text).toContain('Checks: every 24h.');
     expect(message.text).toContain('Messages go to slack, smtp,');
   });
+
+  it("puts Watchtower's title tag in brackets in front of the title", () => {
+    const info = {
+      hostname: 'nas',
+      schedule: 'every 24h',
+      channels: ['slack'],
+      level: 'updates',
+      monitorOnly: false,
+    } as const;
+    expect(renderStartup({ ...info, titleTag: 'home' }).title).toBe('[home] refit on nas: started');
+    expect(renderReport(busyCycle, { hostname: 'nas', titleTag: 'home' }).title).toBe(
+      '[home] refit on nas: 2 updated, 1 rolled back, 1 failed',
+    );
+  });
 });

@@ -132,4 +132,40 @@ describe('Scheduler', () => {
     expect(calls).toBeLessThanOrEqual(4);
     await scheduler.stop();
   });
+
+  it('with runAtStart, runs a cycle at once, then on the trigger (update-on-start)', async () => {
+    const reasons: string[] = [];
+    const scheduler = new Scheduler({
+      trigger: { kind: 'interval', seconds: 60 },
+      cycle: ({ reason }) => {
+        reasons.push(reason);
+        return Promise.resolve();
+      },
+      logger,
+      runAtStart: true,
+    });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reasons).toEqual(['start']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(reasons).toEqual(['start', 'interval']);
+    await scheduler.stop();
+  });
+
+  it('with runAtStart but no periodic cycles, waits for requests', async () => {
+    const reasons: string[] = [];
+    const scheduler = new Scheduler({
+      trigger: undefined,
+      cycle: ({ reason }) => {
+        reasons.push(reason);
+        return Promise.resolve();
+      },
+      logger,
+      runAtStart: true,
+    });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(reasons).toEqual([]);
+    await scheduler.stop();
+  });
 });

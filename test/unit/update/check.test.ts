@@ -14,6 +14,7 @@ const selection = {
   includeStopped: false,
   includeRestarting: false,
   monitorOnly: true,
+  lifecycleHooks: false,
   ownContainerId: undefined,
 };
 

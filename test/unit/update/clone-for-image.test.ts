@@ -24,7 +24,13 @@ function container(labels: Record<string, string>) {
 }
 
 const store = images({ [OLD]: { Id: OLD, Config: {} }, [NEW]: { Id: NEW, Config: {} } });
-const options = { apiVersion: '1.41', containerName: () => undefined };
+const noContainers = { inspectContainer: () => Promise.resolve(undefined) };
+const options = {
+  apiVersion: '1.41',
+  containerName: () => undefined,
+  containers: noContainers,
+  anonymousVolumes: 'carry',
+} as const;
 
 describe('cloneForImage', () => {
   it("points Compose v2's image label at the new image so compose does not recreate the container again", async () => {
@@ -57,5 +63,64 @@ describe('cloneForImage', () => {
 
   it('answers undefined when the new image is missing', async () => {
     expect(await cloneForImage(images({}), container({}), NEW, options)).toBeUndefined();
+  });
+});
+
+describe('cloneForImage with --volumes-from', () => {
+  const volume = (name: string, destination: string) => ({
+    Type: 'volume',
+    Name: name,
+    Destination: destination,
+  });
+  /** A container with `--volumes-from <source>` and an anonymous volume of its own at /own. */
+  const consumer = (source: string) =>
+    parseContainerInspect({
+      Id: 'c'.repeat(64),
+      Image: OLD,
+      Config: { Image: 'app:latest' },
+      HostConfig: { NetworkMode: 'none', VolumesFrom: [source], Binds: null },
+      Mounts: [volume('theirs', '/shared'), volume('mine', '/own')],
+    });
+  const hostConfig = (body: Record<string, unknown> | undefined) =>
+    body?.['HostConfig'] as Record<string, unknown>;
+
+  it('reads the source, watched or not, and leaves its volumes to VolumesFrom instead of pinning them', async () => {
+    const asked: string[] = [];
+    const containers = {
+      inspectContainer: (name: string) => {
+        asked.push(name);
+        return Promise.resolve(name === 'data' ? { Mounts: [volume('theirs', '/shared')] } : undefined);
+      },
+    };
+    const clone = await cloneForImage(store, consumer('data:ro'), NEW, { ...options, containers });
+    expect(asked).toEqual(['data']);
+    expect(hostConfig(clone?.createBody)['VolumesFrom']).toEqual(['data:ro']);
+    expect(hostConfig(clone?.createBody)['Binds']).toEqual(['mine:/own']);
+  });
+
+  it('follows a source known by the ID of a container since recreated to its name', async () => {
+    const oldSourceId = 'd'.repeat(64);
+    const containers = {
+      inspectContainer: (name: string) =>
+        Promise.resolve(name === 'data' ? { Mounts: [volume('fresh', '/shared')] } : undefined),
+    };
+    const clone = await cloneForImage(store, consumer(oldSourceId), NEW, {
+      ...options,
+      containers,
+      containerName: (id) => (id === oldSourceId ? '/data' : undefined),
+    });
+    expect(hostConfig(clone?.createBody)['VolumesFrom']).toEqual(['data']);
+    expect(hostConfig(clone?.createBody)['Binds']).toEqual(['mine:/own']);
+  });
+
+  it('with remove-volumes gives the container fresh anonymous volumes of its own', async () => {
+    const containers = { inspectContainer: () => Promise.resolve({ Mounts: [volume('theirs', '/shared')] }) };
+    const clone = await cloneForImage(store, consumer('data'), NEW, {
+      ...options,
+      containers,
+      anonymousVolumes: 'fresh',
+    });
+    expect(hostConfig(clone?.createBody)['Binds']).toBeNull();
+    expect(hostConfig(clone?.createBody)['VolumesFrom']).toEqual(['data']);
   });
 });

@@ -10,6 +10,7 @@ const defaults: SelectionOptions = {
   includeStopped: false,
   includeRestarting: false,
   monitorOnly: false,
+  lifecycleHooks: false,
   ownContainerId: undefined,
 };
 
@@ -86,6 +87,47 @@ describe('selectContainers', () => {
     const selection = selectContainers([typo], defaults);
     expect(selection.candidates).toEqual([]);
     expect(selection.rejected[0]?.reason).toMatch(/com\.centurylinklabs\.watchtower\.enable="flase"/);
+  });
+
+  it('skips a container with any unreadable label it will use, naming each, before anything is done to it', () => {
+    const odd = container('odd', {
+      labels: {
+        'com.centurylinklabs.watchtower.monitor-only': 'perhaps',
+        'refit.stop-signal': 'SIGNOPE',
+        'com.centurylinklabs.watchtower.depends-on': 'db cache',
+      },
+    });
+    const selection = selectContainers([odd, container('fine')], defaults);
+    expect(selection.candidates.map((c) => c.container.name)).toEqual(['fine']);
+    expect(selection.rejected).toHaveLength(1);
+    expect(selection.rejected[0]?.reason.split('; ')).toEqual([
+      'label com.centurylinklabs.watchtower.monitor-only="perhaps" is not true or false',
+      'label refit.stop-signal="SIGNOPE" is not a signal name like SIGTERM or a number',
+      'label com.centurylinklabs.watchtower.depends-on="db cache" lists "db cache", which cannot be a container name',
+    ]);
+  });
+
+  it('judges only the labels this refit will use: hook timeouts with hooks on, swap settings unless monitor-only', () => {
+    const hooked = container('hooked', {
+      labels: { 'refit.lifecycle.pre-check': 'true', 'refit.lifecycle.pre-check-timeout': 'later' },
+    });
+    const slow = container('slow', { labels: { 'refit.stop-timeout': '3d' } });
+    expect(selectedNames([hooked, slow], { monitorOnly: true })).toEqual(['hooked', 'slow']);
+    const withHooks = selectContainers([hooked, slow], { ...defaults, lifecycleHooks: true });
+    expect(withHooks.rejected.map(({ container: c, reason }) => [c.name, reason])).toEqual([
+      [
+        'hooked',
+        'label refit.lifecycle.pre-check-timeout="later" is not a number of minutes (0 for no limit)',
+      ],
+      ['slow', 'label refit.stop-timeout="3d" is not a duration like 30s or 30'],
+    ]);
+  });
+
+  it('does not judge the labels of a container it does not watch', () => {
+    const off = container('off', { labels: { 'refit.enable': 'false', 'refit.stop-signal': 'SIGNOPE' } });
+    const selection = selectContainers([off], defaults);
+    expect(selection.rejected).toEqual([]);
+    expect(selection.ignored.map((entry) => entry.container.name)).toEqual(['off']);
   });
 
   it('follows scopes: unset watches all, a scope only its own, none only the unscoped', () => {

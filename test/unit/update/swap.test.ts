@@ -28,6 +28,7 @@ function setup(crashPoint?: string) {
     verify: {
       settleMs: 1000,
       healthTimeoutMs: 5000,
+      logExcerpt: { lines: 10, bytes: 2000 },
       sleep: (ms) => {
         clock += ms;
         return Promise.resolve();
@@ -198,6 +199,69 @@ describe('swapContainer', () => {
     expect(outcome.kind).toBe('rolled-back');
     expect(env.runtime.calls).not.toContain('stop web');
     expect(env.runtime.byName('web')).toMatchObject({ id: oldId, running: true });
+  });
+});
+
+describe('swapContainer with remove-volumes', () => {
+  let env: ReturnType<typeof setup>;
+  beforeEach(() => {
+    env = setup();
+  });
+
+  it("removes the old container's anonymous volumes with it, and only after the new one is verified", async () => {
+    const oldId = env.runtime.add('web');
+    const records: unknown[] = [];
+    const record = env.journal.record.bind(env.journal);
+    env.journal.record = async (entry) => {
+      records.push(entry);
+      await record(entry);
+    };
+    expect(await swapContainer(request(oldId, { removeVolumes: true }), env.deps)).toMatchObject({
+      kind: 'swapped',
+    });
+    expect(env.runtime.calls.slice(-2)).toEqual(['start web', 'remove web-refit-old-x1 with volumes']);
+    // Recorded, so that recovery after a crash still removes them (or, before the verify, keeps them).
+    expect(records.every((entry) => (entry as { removeVolumes?: boolean }).removeVolumes === true)).toBe(
+      true,
+    );
+  });
+
+  it('keeps the old container and its volumes on a rollback, and removes the new one with its fresh volumes', async () => {
+    const oldId = env.runtime.add('web');
+    env.runtime.behaviour = () => ({ running: false, exitCode: 1 });
+    const outcome = await swapContainer(request(oldId, { removeVolumes: true }), env.deps);
+    expect(outcome.kind).toBe('rolled-back');
+    expect(env.runtime.calls.filter((call) => call.startsWith('remove'))).toEqual([
+      'remove web with volumes',
+    ]);
+    expect(env.runtime.byName('web')).toMatchObject({ id: oldId, running: true });
+  });
+
+  it('never removes volumes without the option', async () => {
+    const oldId = env.runtime.add('web');
+    await swapContainer(request(oldId), env.deps);
+    expect(env.runtime.calls).toContain('remove web-refit-old-x1');
+    expect(env.runtime.calls.some((call) => call.endsWith('with volumes'))).toBe(false);
+  });
+
+  it('finishing an interrupted swap after a crash removes the old volumes too', async () => {
+    const oldId = env.runtime.add('web-refit-old-x1', false);
+    const newId = env.runtime.add('web');
+    await env.journal.record({
+      version: 1,
+      name: 'web',
+      oldId,
+      newId,
+      oldWasRunning: true,
+      tempName: 'web-refit-new-x1',
+      asideName: 'web-refit-old-x1',
+      phase: 'remove-old',
+      startedAt: new Date(0).toISOString(),
+      removeVolumes: true,
+    });
+    expect(await recoverInterruptedSwaps(env.journal, env.runtime, logger)).toBe(1);
+    expect(env.runtime.calls).toContain('remove web-refit-old-x1 with volumes');
+    expect([...env.runtime.containers.values()].map((c) => c.name)).toEqual(['web']);
   });
 });
 
