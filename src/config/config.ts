@@ -1,3 +1,4 @@
+import type { LabelPair } from './selection-value-schemas.js';
 /** The settings refit runs with, after every source (flags, env, files, defaults) is resolved. */
 
 import type { RateThresholdSetting, RegistryMirrorSetting } from './registry-value-schemas.js';
@@ -51,6 +52,16 @@ export interface Config {
   readonly disableContainers: readonly string[];
   /** Positional arguments, without a leading slash: when non-empty, only these containers are watched. */
   readonly containerNames: readonly string[];
+  /** Anchored patterns over `name:tag`: when non-empty, only containers whose image matches one. */
+  readonly monitorImageNames: readonly string[];
+  /** Anchored patterns over `name:tag`: containers whose image matches one are never watched. */
+  readonly skipImageNames: readonly string[];
+  /** When non-empty, only containers carrying at least one of these labels are watched. */
+  readonly enableContainersByLabel: readonly LabelPair[];
+  /** Containers carrying any of these labels are never watched. */
+  readonly disableContainersByLabel: readonly LabelPair[];
+  /** A container's monitor-only or no-pull label (true or false) wins over the global setting. */
+  readonly labelTakePrecedence: boolean;
   readonly httpApiToken: string | undefined;
   readonly notifications: readonly string[];
   readonly notificationLevel: 'all' | 'updates' | 'failures';

@@ -1,4 +1,5 @@
 import { DAY, HOUR } from './duration.js';
+import { labelPairList, namePatternList } from './selection-value-schemas.js';
 import type { AnyOption, TableKey } from './option-spec.js';
 import {
   booleanValue,
@@ -123,7 +124,64 @@ const TABLE = [
     schema: containerNameList,
     default: [],
     defaultText: 'empty',
-    doc: 'Containers never to watch, by name, separated by commas or spaces.',
+    doc: 'Containers never to watch, by name (or a regular expression anchored to the whole name), separated by commas or spaces.',
+  },
+
+  {
+    key: 'monitorImageNames',
+    env: 'REFIT_MONITOR_IMAGE_NAMES',
+    aliases: [{ env: 'WATCHTOWER_MONITOR_IMAGE_NAMES' }],
+    group: 'selection',
+    valueName: 'patterns',
+    list: true,
+    schema: namePatternList,
+    default: [],
+    defaultText: 'empty',
+    doc: 'Only watch containers whose image matches one of these regular expressions, anchored to the whole name:tag (":latest" when the reference names no tag), e.g. "nginx:.*,redis:7.*". Separated by commas or spaces.',
+  },
+  {
+    key: 'skipImageNames',
+    env: 'REFIT_SKIP_IMAGE_NAMES',
+    aliases: [{ env: 'WATCHTOWER_SKIP_IMAGE_NAMES' }],
+    group: 'selection',
+    valueName: 'patterns',
+    list: true,
+    schema: namePatternList,
+    default: [],
+    defaultText: 'empty',
+    doc: 'Never watch containers whose image matches one of these regular expressions (anchored to the whole name:tag), even with an enable label.',
+  },
+  {
+    key: 'enableContainersByLabel',
+    env: 'REFIT_ENABLE_CONTAINERS_BY_LABEL',
+    aliases: [{ env: 'WATCHTOWER_ENABLE_CONTAINERS_BY_LABEL' }],
+    group: 'selection',
+    valueName: 'pairs',
+    list: true,
+    schema: labelPairList,
+    default: [],
+    defaultText: 'empty',
+    doc: 'Only watch containers carrying at least one of these labels: key=value pairs separated by commas; key= matches any value.',
+  },
+  {
+    key: 'disableContainersByLabel',
+    env: 'REFIT_DISABLE_CONTAINERS_BY_LABEL',
+    aliases: [{ env: 'WATCHTOWER_DISABLE_CONTAINERS_BY_LABEL' }],
+    group: 'selection',
+    valueName: 'pairs',
+    list: true,
+    schema: labelPairList,
+    default: [],
+    defaultText: 'empty',
+    doc: 'Never watch containers carrying any of these labels: key=value pairs separated by commas; key= matches any value.',
+  },
+  {
+    key: 'labelTakePrecedence',
+    env: 'REFIT_LABEL_TAKE_PRECEDENCE',
+    aliases: [{ env: 'WATCHTOWER_LABEL_TAKE_PRECEDENCE' }],
+    group: 'selection',
+    ...off,
+    doc: "A container's monitor-only or no-pull label wins over the global setting, false included: monitor-only=false lets refit update that container while monitor-only is on.",
   },
 
   // Update

@@ -59,15 +59,8 @@ function valued(
   return { flags: [`--${name}`], env: [env], valueName, schema, instead };
 }
 
-const SELECTION_RISK =
-  'refit does not apply this filter, so it watches those containers too; exclude them with WATCHTOWER_DISABLE_CONTAINERS, the enable label or a scope';
-
 export const ACCEPTED_SETTINGS: readonly AcceptedSetting[] = [
   // Watchtower 1.7.1 and the fork
-  flag(
-    'label-take-precedence',
-    "a global monitor-only or no-pull applies whatever a container's label says; leave the global setting off and label the containers that need it",
-  ),
   valued('notifications-delay', 'seconds', seconds, 'each message goes out as soon as its cycle ends'),
   valued('notification-email-delay', 'seconds', seconds, 'each e-mail goes out as soon as its cycle ends'),
   flag(
@@ -152,10 +145,6 @@ export const ACCEPTED_SETTINGS: readonly AcceptedSetting[] = [
     goDuration,
     '/v1/update waits for the whole cycle it started',
   ),
-  valued('monitor-image-names', 'images', anyText, SELECTION_RISK),
-  valued('skip-image-names', 'images', anyText, SELECTION_RISK),
-  valued('enable-containers-by-label', 'labels', anyText, SELECTION_RISK),
-  valued('disable-containers-by-label', 'labels', anyText, SELECTION_RISK),
   valued('lifecycle-uid', 'uid', seconds, "lifecycle hooks run as the container's own user"),
   valued('lifecycle-gid', 'gid', seconds, "lifecycle hooks run as the container's own group"),
   valued(

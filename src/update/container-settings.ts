@@ -68,6 +68,8 @@ function readStopTimeout(labels: Readonly<Record<string, string>>): LabelLookup<
 export function readContainerSettings(
   labels: Readonly<Record<string, string>>,
   globalNoPull: boolean,
+  /** Watchtower's label-take-precedence: a no-pull label, false included, wins over the global. */
+  labelWins = false,
 ): SettingsResult {
   const problems: string[] = [];
   const noPull = readBooleanLabel(labels, LABELS.noPull);
@@ -91,7 +93,8 @@ export function readContainerSettings(
   return {
     ok: true,
     settings: {
-      noPull: globalNoPull || (noPull.kind === 'value' && noPull.value),
+      noPull:
+        noPull.kind === 'value' ? (labelWins ? noPull.value : globalNoPull || noPull.value) : globalNoPull,
       stopSignal: signal?.value.trim(),
       stopTimeoutSeconds: timeout.kind === 'value' ? timeout.value : undefined,
       strategy,

@@ -1,7 +1,9 @@
 import type { ContainerSnapshot, ContainerState } from '../domain/container.js';
 import { parseImageReference, repositoryName, type ImageReference } from '../domain/image-ref.js';
 import { hasSelfLabel, LABELS, readBooleanLabel, readStringLabel } from '../domain/labels.js';
+import type { LabelPair } from '../config/selection-value-schemas.js';
 import { labelProblems } from './label-problems.js';
+import { hasAnyLabelPair, imageMatches as imageMatchesPattern, nameMatches } from './selection-filters.js';
 
 export interface SelectionOptions {
   /** Positional names: when non-empty, only these containers are watched. */
@@ -13,6 +15,16 @@ export interface SelectionOptions {
   readonly includeStopped: boolean;
   readonly includeRestarting: boolean;
   readonly monitorOnly: boolean;
+  /** Anchored patterns over the image's name:tag; when non-empty, only matching images are watched. */
+  readonly monitorImageNames?: readonly string[];
+  /** Anchored patterns over the image's name:tag; matching images are never watched. */
+  readonly skipImageNames?: readonly string[];
+  /** When non-empty, only containers carrying one of these labels are watched. */
+  readonly enableContainersByLabel?: readonly LabelPair[];
+  /** Containers carrying one of these labels are never watched. */
+  readonly disableContainersByLabel?: readonly LabelPair[];
+  /** The monitor-only label, false included, wins over the global monitor-only. */
+  readonly labelTakePrecedence?: boolean;
   /** Whether lifecycle hooks run: only then are the hook timeout labels read, and judged. */
   readonly lifecycleHooks: boolean;
   /** The ID of the container refit runs in, when it runs in one. */
@@ -58,12 +70,9 @@ function stateIsWatched(state: ContainerState, options: SelectionOptions): boole
   return false;
 }
 
-/** Names match with or without Docker's leading slash; an ID prefix of 12+ characters matches too. */
+/** Names match as written or as anchored regular expressions; an ID prefix of 12+ characters too. */
 function matchesAnyName(container: ContainerSnapshot, names: readonly string[]): boolean {
-  return names.some((raw) => {
-    const name = raw.replace(/^\//, '');
-    return name === container.name || (name.length >= 12 && container.id.startsWith(name));
-  });
+  return nameMatches(container.name, container.id, names);
 }
 
 function scopeMatches(container: ContainerSnapshot, scope: string | undefined): boolean {
@@ -106,6 +115,20 @@ function classify(container: ContainerSnapshot, options: SelectionOptions): Cand
   if (matchesAnyName(container, options.disableContainers))
     return { container, why: 'listed in disable-containers' };
   if (!scopeMatches(container, options.scope)) return { container, why: 'outside the configured scope' };
+  const enableByLabel = options.enableContainersByLabel ?? [];
+  if (enableByLabel.length > 0 && !hasAnyLabelPair(container.labels, enableByLabel)) {
+    return { container, why: 'carries none of the labels of enable-containers-by-label' };
+  }
+  if (hasAnyLabelPair(container.labels, options.disableContainersByLabel ?? [])) {
+    return { container, why: 'carries a label of disable-containers-by-label' };
+  }
+  const monitorImages = options.monitorImageNames ?? [];
+  if (monitorImages.length > 0 && !imageMatchesPattern(container.imageReference, monitorImages)) {
+    return { container, why: 'its image matches none of monitor-image-names' };
+  }
+  if (imageMatchesPattern(container.imageReference, options.skipImageNames ?? [])) {
+    return { container, why: 'its image matches skip-image-names' };
+  }
   if (
     options.imageFilter !== undefined &&
     options.imageFilter.length > 0 &&
@@ -124,13 +147,18 @@ function classify(container: ContainerSnapshot, options: SelectionOptions): Cand
   // Every label refit will read for this container is judged here, once per cycle and before
   // anything is done to it; one it cannot read skips the container, naming each bad label.
   const monitorLabel = readBooleanLabel(container.labels, LABELS.monitorOnly);
+  const monitorOnly =
+    monitorLabel.kind !== 'value'
+      ? options.monitorOnly
+      : options.labelTakePrecedence === true
+        ? monitorLabel.value
+        : options.monitorOnly || monitorLabel.value;
   const problems = [
     ...(enable.kind === 'invalid' ? [enable.problem] : []),
     ...(monitorLabel.kind === 'invalid' ? [monitorLabel.problem] : []),
-    ...labelProblems(container.labels, { updates: !options.monitorOnly, hooks: options.lifecycleHooks }),
+    ...labelProblems(container.labels, { updates: !monitorOnly, hooks: options.lifecycleHooks }),
   ];
   if (problems.length > 0) return { container, reason: problems.join('; ') };
-  const monitorOnly = options.monitorOnly || (monitorLabel.kind === 'value' && monitorLabel.value);
   return { container, monitorOnly, self: isOwnContainer(container, options) };
 }
 
@@ -141,7 +169,10 @@ function classify(container: ContainerSnapshot, options: SelectionOptions): Cand
  * worth making only for containers this can still be true of.
  */
 export function mayBeWatched(container: ContainerSnapshot, options: SelectionOptions): boolean {
-  return !('why' in classify(container, { ...options, imageFilter: undefined }));
+  return !(
+    'why' in
+    classify(container, { ...options, imageFilter: undefined, monitorImageNames: [], skipImageNames: [] })
+  );
 }
 
 /**

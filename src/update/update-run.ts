@@ -49,6 +49,7 @@ export class UpdateRun {
     const settings = readContainerSettings(
       subject.checked.candidate.container.labels,
       this.deps.options.noPull,
+      this.deps.options.labelTakePrecedence,
     );
     if (!settings.ok) {
       updated(subject, 'skipped', settings.problem);

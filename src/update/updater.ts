@@ -21,6 +21,8 @@ export interface UpdateOptions {
    */
   readonly removeVolumes: boolean;
   readonly noPull: boolean;
+  /** A container's no-pull label, false included, wins over `noPull`. */
+  readonly labelTakePrecedence: boolean;
   readonly noRestart: boolean;
   readonly reviveStopped: boolean;
   readonly stopTimeoutSeconds: number;

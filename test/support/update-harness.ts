@@ -80,6 +80,7 @@ export function updateHarness(harness: HarnessOptions = {}) {
       cleanup: false,
       removeVolumes: false,
       noPull: false,
+      labelTakePrecedence: false,
       noRestart: false,
       reviveStopped: false,
       stopTimeoutSeconds: 10,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
+import { readContainerSettings } from '../../../src/update/container-settings.js';
+import { readHookTimeout } from '../../../src/update/hooks.js';
 
 /** 600 hours (25 days): more than a Node timer holds (2^31 ms, about 24.8 days). */
 const BEYOND_ONE_TIMER = '600h';
@@ -41,5 +43,20 @@ describe('durations longer than one Node timer', () => {
       expect(result.problems[0]?.source).toBe('--interval');
       expect(result.problems[0]?.message).toContain('at most 8784h');
     }
+  });
+});
+
+describe('duration labels longer than one Node timer', () => {
+  it('refuses a stop-timeout label of 25 days, naming the label', () => {
+    const result = readContainerSettings({ 'refit.stop-timeout': BEYOND_ONE_TIMER }, false);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problem).toContain('label refit.stop-timeout="600h"');
+  });
+
+  it('refuses a hook timeout label of 25 days (36000 minutes), naming the label', () => {
+    const label = 'com.centurylinklabs.watchtower.lifecycle.pre-update-timeout';
+    const result = readHookTimeout({ [label]: '36000' }, 'pre-update');
+    expect(result.kind).toBe('invalid');
+    if (result.kind === 'invalid') expect(result.problem).toContain(`label ${label}="36000"`);
   });
 });

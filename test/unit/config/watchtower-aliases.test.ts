@@ -30,6 +30,28 @@ const CASES: readonly AliasCase[] = [
   { env: 'WATCHTOWER_UPDATE_ON_START', raw: 'true', expected: { updateOnStart: true } },
   { env: 'WATCHTOWER_REMOVE_VOLUMES', raw: 'true', expected: { removeVolumes: true } },
   { env: 'WATCHTOWER_WARN_ON_HEAD_FAILURE', raw: 'never', expected: { warnOnHeadFailure: 'never' } },
+  {
+    env: 'WATCHTOWER_MONITOR_IMAGE_NAMES',
+    raw: 'nginx:.*, redis:7.*',
+    expected: { monitorImageNames: ['nginx:.*', 'redis:7.*'] },
+  },
+  { env: 'WATCHTOWER_SKIP_IMAGE_NAMES', raw: 'postgres:.*', expected: { skipImageNames: ['postgres:.*'] } },
+  {
+    env: 'WATCHTOWER_ENABLE_CONTAINERS_BY_LABEL',
+    raw: 'env=prod,team=',
+    expected: {
+      enableContainersByLabel: [
+        { key: 'env', value: 'prod' },
+        { key: 'team', value: undefined },
+      ],
+    },
+  },
+  {
+    env: 'WATCHTOWER_DISABLE_CONTAINERS_BY_LABEL',
+    raw: 'managed-by=external',
+    expected: { disableContainersByLabel: [{ key: 'managed-by', value: 'external' }] },
+  },
+  { env: 'WATCHTOWER_LABEL_TAKE_PRECEDENCE', raw: 'true', expected: { labelTakePrecedence: true } },
   { env: 'DOCKER_API_VERSION', raw: '1.41', expected: { dockerApiVersion: '1.41' } },
   { env: 'WATCHTOWER_LOG_FORMAT', raw: 'JSON', expected: { logFormat: 'json' } },
   { env: 'WATCHTOWER_LOG_FORMAT', raw: 'LogFmt', expected: { logFormat: 'logfmt' } },

@@ -118,3 +118,16 @@ describe('readContainerSettings', () => {
     ]);
   });
 });
+
+describe('label-take-precedence for no-pull', () => {
+  it('lets no-pull=false on the container win over a global no-pull only when asked', () => {
+    const labels = { 'refit.no-pull': 'false' };
+    const noPull = (globalNoPull: boolean, labelWins: boolean): boolean | undefined => {
+      const result = readContainerSettings(labels, globalNoPull, labelWins);
+      return result.ok ? result.settings.noPull : undefined;
+    };
+    expect(noPull(true, false)).toBe(true);
+    expect(noPull(true, true)).toBe(false);
+    expect(noPull(false, true)).toBe(false);
+  });
+});

@@ -212,3 +212,65 @@ describe('mayBeWatched', () => {
     expect(mayBeWatched(container('odd', { labels: { 'refit.enable': 'maybe' } }), defaults)).toBe(true);
   });
 });
+
+describe("the maintained fork's selection filters", () => {
+  const all = [
+    container('web', { imageReference: 'nginx:1.27', labels: { env: 'prod' } }),
+    container('cache', { imageReference: 'redis:7.2', labels: { env: 'dev', team: 'a' } }),
+    container('db', { imageReference: 'postgres', labels: { 'managed-by': 'external' } }),
+    container('app', { imageReference: '127.0.0.1:5000/team/app:2', labels: {} }),
+  ];
+
+  it('matches container names and the disable list as anchored regular expressions', () => {
+    expect(selectedNames(all, { containerNames: ['.*b'] })).toEqual(['web', 'db']);
+    expect(selectedNames(all, { disableContainers: ['c.*|app'] })).toEqual(['web', 'db']);
+    // Anchored: "we" is not "web".
+    expect(selectedNames(all, { containerNames: ['we'] })).toEqual([]);
+  });
+
+  it('keeps only images matching monitor-image-names, against name:tag with :latest assumed', () => {
+    expect(selectedNames(all, { monitorImageNames: ['nginx:.*', 'postgres:latest'] })).toEqual(['web', 'db']);
+    expect(selectedNames(all, { monitorImageNames: ['docker\\.io/library/redis:7\\..*'] })).toEqual([
+      'cache',
+    ]);
+    expect(selectedNames(all, { monitorImageNames: ['127\\.0\\.0\\.1:5000/.*'] })).toEqual(['app']);
+  });
+
+  it('drops images matching skip-image-names, even when the enable label asks for them', () => {
+    const labelled = all.map((c) => ({ ...c, labels: { ...c.labels, 'refit.enable': 'true' } }));
+    expect(selectedNames(labelled, { skipImageNames: ['postgres:.*'], labelEnable: true })).toEqual([
+      'web',
+      'cache',
+      'app',
+    ]);
+  });
+
+  it('enables and disables by label pairs; key= matches any value', () => {
+    expect(selectedNames(all, { enableContainersByLabel: [{ key: 'env', value: 'prod' }] })).toEqual(['web']);
+    expect(selectedNames(all, { enableContainersByLabel: [{ key: 'env', value: undefined }] })).toEqual([
+      'web',
+      'cache',
+    ]);
+    expect(
+      selectedNames(all, { disableContainersByLabel: [{ key: 'managed-by', value: 'external' }] }),
+    ).toEqual(['web', 'cache', 'app']);
+  });
+
+  it("lets a container's monitor-only label win over the global one with label-take-precedence", () => {
+    const labelled = [
+      container('free', { labels: { 'com.centurylinklabs.watchtower.monitor-only': 'false' } }),
+      container('plain'),
+    ];
+    const monitor = (options: Partial<SelectionOptions>): boolean[] =>
+      selectContainers(labelled, { ...defaults, monitorOnly: true, ...options }).candidates.map(
+        (c) => c.monitorOnly,
+      );
+    expect(monitor({})).toEqual([true, true]);
+    expect(monitor({ labelTakePrecedence: true })).toEqual([false, true]);
+  });
+
+  it('judges image filters only once the image is named (mayBeWatched ignores them)', () => {
+    const unnamed = container('moved', { imageReference: 'sha256:abc' });
+    expect(mayBeWatched(unnamed, { ...defaults, monitorImageNames: ['nginx:.*'] })).toBe(true);
+  });
+});
