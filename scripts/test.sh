@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check refit has, on a fresh Debian machine or a warm one: installs Node
-# dependencies, brings up the test bed (engine, registries, token server), builds, type-checks,
-# lints, then runs all vitest tiers. Ends with the line "N passed, N failed".
+# dependencies, brings up the test bed (engines, registries, token server, MQTT broker, Chromium;
+# see docs/testing.md), builds, type-checks, lints, then runs all vitest tiers. Ends with the
+# line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
