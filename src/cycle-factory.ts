@@ -9,15 +9,15 @@ import { headFailureLogLevel } from './registry/head-failure.js';
 import type { CredentialProvider, RegistryClient } from './registry/index.js';
 import { runCycle } from './update/cycle.js';
 import type { CrashPoint } from './update/faults.js';
-import { createComposeHasher } from './update/compose-hash.js';
-import type { HandoverSettings } from './update/handover.js';
+import { createComposeHasher } from './update/swap/compose-hash.js';
+import type { HandoverSettings } from './update/self/handover.js';
 import { runHook } from './update/hooks.js';
-import type { SwapJournal } from './update/journal.js';
-import { pullAuthFrom } from './update/pull-auth.js';
-import { createRejectedDigestsStore } from './update/rejected-digests.js';
-import { withRollbackMemory } from './update/rollback-memory.js';
-import { applyUpdates } from './update/updater.js';
-import type { VerifyOptions } from './update/verify.js';
+import type { SwapJournal } from './update/journal/journal.js';
+import { pullAuthFrom } from './update/engine/pull-auth.js';
+import { createRejectedDigestsStore } from './update/plan/rejected-digests.js';
+import { withRollbackMemory } from './update/plan/rollback-memory.js';
+import { applyUpdates } from './update/engine/update-engine.js';
+import type { VerifyOptions } from './update/swap/verify.js';
 
 export interface CycleAdapters {
   readonly docker: DockerClient;

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from './config/index.js';
-import { handoverFromEnv } from './update/handover.js';
+import { handoverFromEnv } from './update/self/handover.js';
 
 /**
  * The container image's HEALTHCHECK: `node /app/dist/healthcheck.js` asks the refit running in

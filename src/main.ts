@@ -24,11 +24,11 @@ import {
 import { setUpSignatures } from './trust/index.js';
 import { Scheduler, type CycleRequest, type Trigger } from './scheduler/scheduler.js';
 import { crashPointsFromEnv } from './update/faults.js';
-import { handoverFromEnv } from './update/handover.js';
-import { recoverHeldDependents } from './update/held-recovery.js';
-import { runHandover } from './update/handover-run.js';
-import { SwapJournal } from './update/journal.js';
-import { recoverInterruptedSwaps } from './update/recovery.js';
+import { handoverFromEnv } from './update/self/handover.js';
+import { recoverHeldDependents } from './update/journal/held-recovery.js';
+import { runHandover } from './update/self/handover-run.js';
+import { SwapJournal } from './update/journal/journal.js';
+import { recoverInterruptedSwaps } from './update/journal/recovery.js';
 
 export interface MainIo {
   readonly argv: readonly string[];

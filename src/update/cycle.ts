@@ -2,8 +2,8 @@ import type { DockerClient } from '../docker/docker-client.js';
 import { buildCycleReport, type ContainerReport, type CycleReport } from '../domain/report.js';
 import type { Logger } from '../logging/logger.js';
 import type { RegistryClient } from '../registry/registry-client.js';
-import { checkContainers, type CheckedContainer } from './check.js';
-import { mayBeWatched, selectContainers, type Candidate, type SelectionOptions } from './select.js';
+import { checkContainers, type CheckedContainer } from './detect/check.js';
+import { mayBeWatched, selectContainers, type Candidate, type SelectionOptions } from './detect/select.js';
 
 export interface CycleDependencies {
   readonly docker: DockerClient;

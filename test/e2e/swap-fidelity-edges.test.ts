@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { derivedMacAddress } from '../../src/docker/network-endpoints.js';
+import { derivedMacAddress } from '../../src/update/swap/clone/network-endpoints.js';
 import { comparableInspect, volumeAt, type Json } from '../support/comparable-inspect.js';
 import { removeTestContainers, runTestContainer } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';

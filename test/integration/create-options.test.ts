@@ -4,7 +4,7 @@ import {
   cloneCreateOptions,
   parseContainerInspect,
   parseImageInspect,
-} from '../../src/docker/create-options.js';
+} from '../../src/update/swap/clone/create-options.js';
 import {
   ROLES,
   V1_COMMAND,

@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { CycleReport } from '../../src/domain/report.js';
 import { runCycle } from '../../src/update/cycle.js';
-import { SwapJournal } from '../../src/update/journal.js';
-import type { CheckedContainer } from '../../src/update/check.js';
+import { SwapJournal } from '../../src/update/journal/journal.js';
+import type { CheckedContainer } from '../../src/update/detect/check.js';
 import type { ContainerReport } from '../../src/domain/report.js';
-import { applyUpdates, type UpdaterDependencies, type UpdateOptions } from '../../src/update/updater.js';
+import {
+  applyUpdates,
+  type UpdaterDependencies,
+  type UpdateOptions,
+} from '../../src/update/engine/update-engine.js';
 import { FakeEngine, type DeployOptions } from './fake-engine.js';
 import { digestOf, FakeRegistryClient, imageIdOf } from './fakes.js';
 

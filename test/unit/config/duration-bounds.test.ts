@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { readContainerSettings } from '../../../src/update/container-settings.js';
+import { readContainerSettings } from '../../../src/update/detect/container-settings.js';
 import { readHookTimeout } from '../../../src/update/hooks.js';
 
 /** 600 hours (25 days): more than a Node timer holds (2^31 ms, about 24.8 days). */

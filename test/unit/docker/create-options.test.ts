@@ -8,9 +8,9 @@ import {
   type CloneInput,
   type ContainerInspect,
   type ImageInspect,
-} from '../../../src/docker/create-options.js';
-import { derivedMacAddress } from '../../../src/docker/network-endpoints.js';
-import { volumesFromDestinations } from '../../../src/docker/volume-mounts.js';
+} from '../../../src/update/swap/clone/create-options.js';
+import { derivedMacAddress } from '../../../src/update/swap/clone/network-endpoints.js';
+import { volumesFromDestinations } from '../../../src/update/swap/clone/volume-mounts.js';
 
 // Captured from the test bed's engine (Docker 20.10, API 1.41) by test/fixtures/inspect/capture.ts.
 function fixture(name: string): unknown {

@@ -9,7 +9,7 @@ import { valueFlags } from '../../../src/config/option-spec.js';
 import { OPTIONS } from '../../../src/config/options.js';
 import { HOOK_PHASES, hookLabels, LABELS, SELF_LABELS } from '../../../src/domain/labels.js';
 import { TRUST_LABELS } from '../../../src/trust/signature-policy.js';
-import { COMPOSE_LABELS } from '../../../src/update/dependency-references.js';
+import { COMPOSE_LABELS } from '../../../src/update/plan/dependency-references.js';
 
 const docsDir = new URL('../../../docs/', import.meta.url);
 const labelsDoc = readFileSync(new URL('labels.md', docsDir), 'utf8');

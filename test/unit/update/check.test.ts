@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '../../../src/domain/report.js';
-import { checkContainers } from '../../../src/update/check.js';
-import { selectContainers } from '../../../src/update/select.js';
+import { checkContainers } from '../../../src/update/detect/check.js';
+import { selectContainers } from '../../../src/update/detect/select.js';
 import { digestOf, FakeDockerClient, FakeRegistryClient, imageIdOf } from '../../support/fakes.js';
 
 const logger = pino({ level: 'silent' });

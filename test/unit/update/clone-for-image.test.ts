@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageStore } from '../../../src/docker/container-runtime.js';
-import { parseContainerInspect } from '../../../src/docker/create-options.js';
-import { cloneForImage } from '../../../src/update/clone-for-image.js';
+import { parseContainerInspect } from '../../../src/update/swap/clone/create-options.js';
+import { cloneForImage } from '../../../src/update/swap/clone/clone-for-image.js';
 
 const OLD = `sha256:${'1'.repeat(64)}`;
 const NEW = `sha256:${'2'.repeat(64)}`;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createComposeHasher, withComposeHash } from '../../../src/update/compose-hash.js';
+import { createComposeHasher, withComposeHash } from '../../../src/update/swap/compose-hash.js';
 
 const HASH = 'a'.repeat(64);
 const logger = pino({ level: 'silent' });

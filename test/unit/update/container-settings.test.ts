@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStopSignal, readContainerSettings } from '../../../src/update/container-settings.js';
+import { isStopSignal, readContainerSettings } from '../../../src/update/detect/container-settings.js';
 
 const WT = 'com.centurylinklabs.watchtower';
 

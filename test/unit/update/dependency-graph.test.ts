@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildDependencyGraph, type DependencyInfo } from '../../../src/update/dependency-graph.js';
+import { buildDependencyGraph, type DependencyInfo } from '../../../src/update/plan/dependency-graph.js';
 
 /** A container with a Docker-shaped ID (64 hex characters) derived from its name. */
 function container(name: string, overrides: Partial<DependencyInfo> = {}): DependencyInfo {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseContainerInspect } from '../../../src/docker/create-options.js';
-import { handoverFromEnv, handoverHelperBody } from '../../../src/update/handover.js';
+import { parseContainerInspect } from '../../../src/update/swap/clone/create-options.js';
+import { handoverFromEnv, handoverHelperBody } from '../../../src/update/self/handover.js';
 
 const target = parseContainerInspect({
   Id: 'a'.repeat(64),

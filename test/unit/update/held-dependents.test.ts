@@ -1,9 +1,9 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { heldVerdict, recoverHeldDependents } from '../../../src/update/held-recovery.js';
-import type { HeldRecord } from '../../../src/update/journal.js';
-import { recoverInterruptedSwaps } from '../../../src/update/recovery.js';
+import { heldVerdict, recoverHeldDependents } from '../../../src/update/journal/held-recovery.js';
+import type { HeldRecord } from '../../../src/update/journal/journal.js';
+import { recoverInterruptedSwaps } from '../../../src/update/journal/recovery.js';
 import { silentLogger, updateHarness, type HarnessOptions } from '../../support/update-harness.js';
 
 const DEPENDS_ON = 'com.centurylinklabs.watchtower.depends-on';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readDependsOn } from '../../../src/update/dependency-references.js';
-import { labelProblems, type LabelUse } from '../../../src/update/label-problems.js';
+import { readDependsOn } from '../../../src/update/plan/dependency-references.js';
+import { labelProblems, type LabelUse } from '../../../src/update/detect/label-problems.js';
 
 const WT = 'com.centurylinklabs.watchtower';
 const everything: LabelUse = { updates: true, hooks: true };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logExcerpt } from '../../../src/update/log-excerpt.js';
+import { logExcerpt } from '../../../src/update/swap/log-excerpt.js';
 
 const lines = (count: number) => Array.from({ length: count }, (_, i) => `line ${i + 1}`).join('\n');
 

@@ -3,16 +3,20 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ContainerReport, CycleReport } from '../../../src/domain/report.js';
 import { decide } from '../../../src/notify/policy.js';
-import type { CheckedContainer } from '../../../src/update/check.js';
+import type { CheckedContainer } from '../../../src/update/detect/check.js';
 import {
   createMemoryRejectedDigestsStore,
   createRejectedDigestsStore,
   rejectedDigestsFile,
   RejectedDigestsError,
   type RejectedDigest,
-} from '../../../src/update/rejected-digests.js';
-import { holdBackRejected, nextRejected, withRollbackMemory } from '../../../src/update/rollback-memory.js';
-import { applyUpdates } from '../../../src/update/updater.js';
+} from '../../../src/update/plan/rejected-digests.js';
+import {
+  holdBackRejected,
+  nextRejected,
+  withRollbackMemory,
+} from '../../../src/update/plan/rollback-memory.js';
+import { applyUpdates } from '../../../src/update/engine/update-engine.js';
 import { digestOf } from '../../support/fakes.js';
 import { silentLogger, updateHarness } from '../../support/update-harness.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSnapshot } from '../../../src/domain/container.js';
-import { mayBeWatched, selectContainers, type SelectionOptions } from '../../../src/update/select.js';
+import { mayBeWatched, selectContainers, type SelectionOptions } from '../../../src/update/detect/select.js';
 
 const defaults: SelectionOptions = {
   containerNames: [],

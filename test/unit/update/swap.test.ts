@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SwapJournal, type SwapPhase } from '../../../src/update/journal.js';
-import { recoverInterruptedSwaps } from '../../../src/update/recovery.js';
-import { swapContainer, type SwapDependencies, type SwapRequest } from '../../../src/update/swap.js';
+import { SwapJournal, type SwapPhase } from '../../../src/update/journal/journal.js';
+import { recoverInterruptedSwaps } from '../../../src/update/journal/recovery.js';
+import { swapContainer, type SwapDependencies, type SwapRequest } from '../../../src/update/swap/swap.js';
 import { FakeRuntime } from '../../support/fake-runtime.js';
 
 const logger = pino({ level: 'silent' });

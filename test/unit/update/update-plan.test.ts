@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildDependencyGraph, type DependencyInfo } from '../../../src/update/dependency-graph.js';
-import { planUpdates, stopOrder, withDependents, type UpdatePlan } from '../../../src/update/update-plan.js';
+import { buildDependencyGraph, type DependencyInfo } from '../../../src/update/plan/dependency-graph.js';
+import {
+  planUpdates,
+  stopOrder,
+  withDependents,
+  type UpdatePlan,
+} from '../../../src/update/plan/update-plan.js';
 
 /** `deps` become refit.depends-on, so each test reads as a small dependency diagram. */
 function container(

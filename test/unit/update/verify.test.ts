@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerRuntime, RuntimeState } from '../../../src/docker/container-runtime.js';
-import { verifyStarted, type VerifyOptions } from '../../../src/update/verify.js';
+import { verifyStarted, type VerifyOptions } from '../../../src/update/swap/verify.js';
 
 const PASSWORD = 'correct-horse-battery';
 

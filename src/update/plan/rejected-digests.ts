@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { RefitError } from '../errors.js';
-import { mapStore, memoryMapStore, type MapStore } from '../util/json-state-store.js';
+import { RefitError } from '../../errors.js';
+import { mapStore, memoryMapStore, type MapStore } from '../../util/json-state-store.js';
 
 export const REJECTED_DIGESTS_FILE = 'rejected-digests.json';
 

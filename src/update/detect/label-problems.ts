@@ -1,7 +1,7 @@
-import { HOOK_PHASES, selfLabelProblem, type HookPhase } from '../domain/labels.js';
+import { HOOK_PHASES, selfLabelProblem, type HookPhase } from '../../domain/labels.js';
 import { readContainerSettings } from './container-settings.js';
-import { readDependsOn } from './dependency-references.js';
-import { hookLabelProblems } from './hooks.js';
+import { readDependsOn } from '../plan/dependency-references.js';
+import { hookLabelProblems } from '../hooks.js';
 
 /** Which of a container's labels this refit will act on, and so must be able to read. */
 export interface LabelUse {

@@ -1,5 +1,5 @@
-import type { LabelPair } from '../config/selection-value-schemas.js';
-import { formatImageReference, parseImageReference } from '../domain/image-ref.js';
+import type { LabelPair } from '../../config/selection-value-schemas.js';
+import { formatImageReference, parseImageReference } from '../../domain/image-ref.js';
 
 /**
  * The name and label filters of selection, as pure predicates. Names and image names are matched

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ContainerRuntime } from '../docker/container-runtime.js';
-import { InspectError } from '../docker/create-options.js';
+import type { ContainerRuntime } from '../../docker/container-runtime.js';
+import { InspectError } from '../swap/clone/create-options.js';
 
 /** The part of `GET /containers/{id}/json` that says which run of the container this is. */
 const runSchema = z.looseObject({

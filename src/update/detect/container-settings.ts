@@ -1,6 +1,6 @@
-import { DAY, durationProblem, parseDurationSeconds } from '../config/duration.js';
-import { LABELS, readBooleanLabel, readLabel, type LabelLookup } from '../domain/labels.js';
-import type { SwapStrategy } from './swap.js';
+import { DAY, durationProblem, parseDurationSeconds } from '../../config/duration.js';
+import { LABELS, readBooleanLabel, readLabel, type LabelLookup } from '../../domain/labels.js';
+import type { SwapStrategy } from '../swap/swap.js';
 
 export interface ContainerSettings {
   readonly noPull: boolean;

@@ -1,17 +1,17 @@
-import type { ImageStore, RegistryAuthConfig } from '../docker/container-runtime.js';
-import { parseContainerInspect } from '../docker/create-options.js';
-import type { ImageReference } from '../domain/image-ref.js';
-import type { ContainerReport } from '../domain/report.js';
-import { describeError } from '../errors.js';
-import type { CheckedContainer } from './check.js';
-import { buildDependencyGraph } from './dependency-graph.js';
-import type { DependencyInfo } from './dependency-references.js';
-import type { ComposeHasher } from './compose-hash.js';
-import type { HandoverSettings } from './handover.js';
-import { planUpdates } from './update-plan.js';
-import type { SwapDependencies } from './swap.js';
+import type { ImageStore, RegistryAuthConfig } from '../../docker/container-runtime.js';
+import { parseContainerInspect } from '../swap/clone/create-options.js';
+import type { ImageReference } from '../../domain/image-ref.js';
+import type { ContainerReport } from '../../domain/report.js';
+import { describeError } from '../../errors.js';
+import type { CheckedContainer } from '../detect/check.js';
+import { buildDependencyGraph } from '../plan/dependency-graph.js';
+import type { DependencyInfo } from '../plan/dependency-references.js';
+import type { ComposeHasher } from '../swap/compose-hash.js';
+import type { HandoverSettings } from '../self/handover.js';
+import { planUpdates } from '../plan/update-plan.js';
+import type { SwapDependencies } from '../swap/swap.js';
 import { UpdateRun } from './update-run.js';
-import { updated, type Subject } from './update-subject.js';
+import { updated, type Subject } from '../subject.js';
 
 export interface UpdateOptions {
   readonly cleanup: boolean;

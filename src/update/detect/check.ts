@@ -1,18 +1,18 @@
-import type { DockerClient } from '../docker/docker-client.js';
-import type { ImageSnapshot } from '../domain/container.js';
-import { isStale, localDigestsFor, shortDigest } from '../domain/digests.js';
+import type { DockerClient } from '../../docker/docker-client.js';
+import type { ImageSnapshot } from '../../domain/container.js';
+import { isStale, localDigestsFor, shortDigest } from '../../domain/digests.js';
 import {
   formatImageReference,
   isImageId,
   parseImageReference,
   repositoryName,
   type ImageReference,
-} from '../domain/image-ref.js';
-import type { ContainerReport } from '../domain/report.js';
-import { describeError } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
-import type { ManifestDigest, RegistryClient } from '../registry/registry-client.js';
-import { createLimiter, shareByKey } from '../util/limiter.js';
+} from '../../domain/image-ref.js';
+import type { ContainerReport } from '../../domain/report.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../logging/logger.js';
+import type { ManifestDigest, RegistryClient } from '../../registry/registry-client.js';
+import { createLimiter, shareByKey } from '../../util/limiter.js';
 import type { Candidate } from './select.js';
 
 export interface CheckDependencies {

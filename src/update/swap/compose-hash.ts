@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../../logging/logger.js';
 
 const LABEL = {
   project: 'com.docker.compose.project',

@@ -1,7 +1,7 @@
-import type { ContainerSnapshot, ContainerState } from '../domain/container.js';
-import { parseImageReference, repositoryName, type ImageReference } from '../domain/image-ref.js';
-import { hasSelfLabel, LABELS, readBooleanLabel, readStringLabel } from '../domain/labels.js';
-import type { LabelPair } from '../config/selection-value-schemas.js';
+import type { ContainerSnapshot, ContainerState } from '../../domain/container.js';
+import { parseImageReference, repositoryName, type ImageReference } from '../../domain/image-ref.js';
+import { hasSelfLabel, LABELS, readBooleanLabel, readStringLabel } from '../../domain/labels.js';
+import type { LabelPair } from '../../config/selection-value-schemas.js';
 import { labelProblems } from './label-problems.js';
 import { hasAnyLabelPair, imageMatches as imageMatchesPattern, nameMatches } from './selection-filters.js';
 

@@ -1,6 +1,6 @@
-import type { RegistryAuthConfig } from '../docker/container-runtime.js';
-import type { ImageReference } from '../domain/image-ref.js';
-import { isIdentityToken, serverAddressFor, type CredentialProvider } from '../registry/credentials.js';
+import type { RegistryAuthConfig } from '../../docker/container-runtime.js';
+import type { ImageReference } from '../../domain/image-ref.js';
+import { isIdentityToken, serverAddressFor, type CredentialProvider } from '../../registry/credentials.js';
 
 /**
  * The credentials the engine needs to pull an image: the same ones detection used for the

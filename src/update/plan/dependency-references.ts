@@ -1,4 +1,4 @@
-import { LABELS, readLabel, type LabelLookup } from '../domain/labels.js';
+import { LABELS, readLabel, type LabelLookup } from '../../domain/labels.js';
 
 /** What the update order needs to know about one container, filled from its inspect data. */
 export interface DependencyInfo {

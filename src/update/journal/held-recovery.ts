@@ -1,6 +1,6 @@
-import type { ContainerRuntime } from '../docker/container-runtime.js';
-import { describeError } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
+import type { ContainerRuntime } from '../../docker/container-runtime.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../logging/logger.js';
 import { currentRun, type ContainerRun } from './container-run.js';
 import type { HeldRecord, SwapJournal } from './journal.js';
 

@@ -1,4 +1,4 @@
-import { redactSecrets } from '../util/redact-secrets.js';
+import { redactSecrets } from '../../util/redact-secrets.js';
 
 /** How much of a failed container's log a rollback reason may quote; 0 in either quotes none. */
 export interface LogExcerptBounds {

@@ -1,6 +1,6 @@
-import type { ContainerRuntime } from '../docker/container-runtime.js';
-import { describeError, RefitError } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
+import type { ContainerRuntime } from '../../docker/container-runtime.js';
+import { describeError, RefitError } from '../../errors.js';
+import type { Logger } from '../../logging/logger.js';
 import type { SwapJournal, SwapRecord } from './journal.js';
 
 /**

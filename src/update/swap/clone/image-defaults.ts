@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ContainerConfig, Healthcheck, ImageConfig } from './inspect-schemas.js';
+import type { ContainerConfig, Healthcheck, ImageConfig } from '../../../docker/inspect-schemas.js';
 
 /**
  * A container's Config is the image's defaults merged with what the user asked for; inspect

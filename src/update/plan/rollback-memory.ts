@@ -1,8 +1,8 @@
-import { shortDigest } from '../domain/digests.js';
-import type { ContainerReport } from '../domain/report.js';
-import { describeError } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
-import type { CheckedContainer } from './check.js';
+import { shortDigest } from '../../domain/digests.js';
+import type { ContainerReport } from '../../domain/report.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../logging/logger.js';
+import type { CheckedContainer } from '../detect/check.js';
 import type { RejectedDigest, RejectedDigests, RejectedDigestsStore } from './rejected-digests.js';
 
 /** The rollback's reason can carry many log lines; the skip reason quotes the start of it. */

@@ -1,4 +1,4 @@
-import type { ContainerRuntime } from '../docker/container-runtime.js';
+import type { ContainerRuntime } from '../../docker/container-runtime.js';
 
 export interface Endpoint {
   readonly network: string;

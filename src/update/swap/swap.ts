@@ -1,10 +1,10 @@
-import type { ContainerRuntime } from '../docker/container-runtime.js';
-import { describeError } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
-import type { CrashPoint } from './faults.js';
+import type { ContainerRuntime } from '../../docker/container-runtime.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../logging/logger.js';
+import type { CrashPoint } from '../faults.js';
 import { aliasedEndpoints, joinAliases, leaveAliases, withoutAliases } from './network-aliases.js';
-import type { SwapJournal, SwapPhase, SwapRecord } from './journal.js';
-import { rollbackSwap } from './recovery.js';
+import type { SwapJournal, SwapPhase, SwapRecord } from '../journal/journal.js';
+import { rollbackSwap } from '../journal/recovery.js';
 import { verifyStarted, type VerifyOptions } from './verify.js';
 
 export type SwapStrategy = 'recreate' | 'start-first';

@@ -1,7 +1,7 @@
-import type { ContainerInspect } from '../docker/create-options.js';
+import type { ContainerInspect } from './swap/clone/create-options.js';
 import type { ContainerReport } from '../domain/report.js';
-import type { CheckedContainer } from './check.js';
-import type { ContainerSettings } from './container-settings.js';
+import type { CheckedContainer } from './detect/check.js';
+import type { ContainerSettings } from './detect/container-settings.js';
 
 /** What the engine knows about one watched container while it works. */
 export interface Subject {

@@ -1,19 +1,19 @@
-import { parseImageInspect } from '../docker/create-options.js';
-import { shortDigest } from '../domain/digests.js';
-import { formatImageReference, type ImageReference } from '../domain/image-ref.js';
-import { describeError } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
-import { cloneForImage } from './clone-for-image.js';
-import { withComposeHash } from './compose-hash.js';
-import { currentRun } from './container-run.js';
-import { startHandover } from './handover.js';
-import { readContainerSettings, type ContainerSettings } from './container-settings.js';
-import type { DependencyGraph } from './dependency-graph.js';
-import { runHook } from './hooks.js';
-import { swapContainer, type SwapOutcome } from './swap.js';
-import { withDependents, type PlanStep } from './update-plan.js';
-import { SAME_IMAGE, updated, type Subject } from './update-subject.js';
-import type { UpdaterDependencies } from './updater.js';
+import { parseImageInspect } from '../swap/clone/create-options.js';
+import { shortDigest } from '../../domain/digests.js';
+import { formatImageReference, type ImageReference } from '../../domain/image-ref.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../logging/logger.js';
+import { cloneForImage } from '../swap/clone/clone-for-image.js';
+import { withComposeHash } from '../swap/compose-hash.js';
+import { currentRun } from '../journal/container-run.js';
+import { startHandover } from '../self/handover.js';
+import { readContainerSettings, type ContainerSettings } from '../detect/container-settings.js';
+import type { DependencyGraph } from '../plan/dependency-graph.js';
+import { runHook } from '../hooks.js';
+import { swapContainer, type SwapOutcome } from '../swap/swap.js';
+import { withDependents, type PlanStep } from '../plan/update-plan.js';
+import { SAME_IMAGE, updated, type Subject } from '../subject.js';
+import type { UpdaterDependencies } from './update-engine.js';
 
 /** The state of one cycle's updates: which containers were swapped and which are held stopped. */
 export class UpdateRun {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { RefitError } from '../errors.js';
-import { jsonStateFile, readStateFiles } from '../util/json-state-store.js';
+import { RefitError } from '../../errors.js';
+import { jsonStateFile, readStateFiles } from '../../util/json-state-store.js';
 
 /**
  * The steps of a swap, each recorded BEFORE it is taken. After a crash, the last recorded

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ContainerRuntime } from '../docker/container-runtime.js';
-import { redactSecrets, secretEnvValues } from '../util/redact-secrets.js';
+import type { ContainerRuntime } from '../../docker/container-runtime.js';
+import { redactSecrets, secretEnvValues } from '../../util/redact-secrets.js';
 import { logExcerpt, type LogExcerptBounds } from './log-excerpt.js';
 
 export interface VerifyOptions {

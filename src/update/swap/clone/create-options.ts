@@ -1,11 +1,11 @@
-import { compareApiVersions } from './api-version.js';
+import { compareApiVersions } from '../../../docker/api-version.js';
 import { withoutImageDefaults } from './image-defaults.js';
 import {
   parseContainerInspect,
   parseImageInspect,
   type ContainerInspect,
   type ImageInspect,
-} from './inspect-schemas.js';
+} from '../../../docker/inspect-schemas.js';
 import { networkModeKind, planEndpoints } from './network-endpoints.js';
 import { attachVolumes } from './volume-mounts.js';
 
@@ -17,7 +17,7 @@ export {
   parseImageInspect,
   type ContainerInspect,
   type ImageInspect,
-} from './inspect-schemas.js';
+} from '../../../docker/inspect-schemas.js';
 
 export interface CloneInput {
   /** GET /containers/{id}/json. */

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import type { ContainerRuntime, ImageStore } from '../docker/container-runtime.js';
+import type { ContainerRuntime, ImageStore } from '../../../docker/container-runtime.js';
 import {
   cloneCreateOptions,
   parseImageInspect,
   type CloneResult,
   type ContainerInspect,
-} from '../docker/create-options.js';
-import { mountPointSchema } from '../docker/inspect-schemas.js';
-import { volumesFromDestinations } from '../docker/volume-mounts.js';
+} from './create-options.js';
+import { mountPointSchema } from '../../../docker/inspect-schemas.js';
+import { volumesFromDestinations } from './volume-mounts.js';
 
 export interface CloneOptions {
   readonly apiVersion: string;

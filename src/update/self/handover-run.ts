@@ -1,8 +1,8 @@
-import type { ImageStore } from '../docker/container-runtime.js';
-import { parseContainerInspect } from '../docker/create-options.js';
-import { describeError } from '../errors.js';
-import { cloneForImage } from './clone-for-image.js';
-import { swapContainer, type SwapDependencies, type SwapOutcome } from './swap.js';
+import type { ImageStore } from '../../docker/container-runtime.js';
+import { parseContainerInspect } from '../swap/clone/create-options.js';
+import { describeError } from '../../errors.js';
+import { cloneForImage } from '../swap/clone/clone-for-image.js';
+import { swapContainer, type SwapDependencies, type SwapOutcome } from '../swap/swap.js';
 
 export interface HandoverRunDependencies extends SwapDependencies {
   readonly images: ImageStore;
