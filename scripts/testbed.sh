@@ -8,6 +8,7 @@
 #   bash scripts/testbed.sh down [--purge] stop what the bed started (--purge: delete its data too)
 #   bash scripts/testbed.sh status         one line per part; exit status 1 when a part is down
 #   bash scripts/testbed.sh probe up|down [--purge]
+#   bash scripts/testbed.sh fault up|kill|down      an engine of its own for a test to kill
 #                                          copies of the second and the swarm engine, made and
 #                                          removed like the bed's (for the test that they leave
 #                                          docker0 alone)
@@ -446,7 +447,7 @@ cmd_down() {
     fi
   fi
   local pid name stopped=0 engine
-  for engine in "${PROBE_ENGINES[@]}" "${EXTRA_ENGINES[@]}"; do
+  for engine in fault "${PROBE_ENGINES[@]}" "${EXTRA_ENGINES[@]}"; do
     engine_load "$engine"
     [[ -z $(en_pid) ]] || stopped=$((stopped + 1))
     down_extra_engine "$engine" "$purge"
@@ -551,10 +552,47 @@ cmd_probe() {
   esac
 }
 
+# The fault engine: a test kills it with SIGKILL under a running refit and starts it again over
+# the same data root, as an engine upgrade does. Described in $DIR/fault.json while it runs.
+cmd_fault() {
+  case "${1:-}" in
+    up)
+      lock
+      prepare_state
+      prepare_engine_certs
+      up_extra_engine fault
+      # The base image comes from the first engine's bed, as testbed.json records it.
+      ENGINE_HOST="$(recorded_engine_host)"
+      [[ -n $ENGINE_HOST ]] || die "no $DIR/testbed.json: run bash scripts/testbed.sh up first"
+      up_en_base_image fault
+      ;;
+    kill)
+      engine_load fault
+      local pid
+      pid="$(en_pid)"
+      [[ -n $pid ]] || die "the fault engine does not run"
+      # Its containerd goes too, so that the next start is a clean one rather than a race with a
+      # containerd still on its way out.
+      local containerd
+      containerd="$(own_pid "$EN_EXEC/containerd/containerd.pid" containerd)"
+      kill -KILL "$pid" ${containerd:+"$containerd"}
+      while alive "$pid" || { [[ -n $containerd ]] && alive "$containerd"; }; do sleep 0.05; done
+      say "engine fault" "killed (pid $pid${containerd:+, containerd $containerd})"
+      ;;
+    down)
+      [[ -f $DIR/.refit-testbed ]] || die "$DIR holds no test bed"
+      lock
+      down_extra_engine fault "${2:-false}"
+      ;;
+    *) die "usage: bash scripts/testbed.sh fault up | kill | down" ;;
+  esac
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down "${2:-}" ;;
   status) cmd_status ;;
   probe) cmd_probe "${2:-}" "${3:-}" ;;
-  *) die "usage: bash scripts/testbed.sh up | down [--purge] | status | probe up|down [--purge]" ;;
+  fault) cmd_fault "${2:-}" ;;
+  *) die "usage: bash scripts/testbed.sh up | down [--purge] | status | probe up|down [--purge] | fault up|kill|down" ;;
 esac

@@ -3,16 +3,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from './config/index.js';
 import type { ContainerRuntime, ImageStore } from './docker/container-runtime.js';
 import type { DockerClient } from './docker/docker-client.js';
+import type { ImageReference } from './domain/image-ref.js';
 import type { CycleReport } from './domain/report.js';
 import type { Logger } from './logging/logger.js';
 import { headFailureLogLevel } from './registry/head-failure.js';
 import type { CredentialProvider, RegistryClient } from './registry/index.js';
+import type { RegistryMirrorRoutes, RegistryTags } from './registry/registry-client.js';
+import type { RegistryImageConfigs } from './registry/image-config.js';
+import type { Prober } from './policy/prober.js';
+import { localTimeZone } from './policy/zoned-time.js';
+import type { Approvals } from './policy/approval-store.js';
+import type { ImageAges } from './policy/image-age-store.js';
+import { PolicyGate } from './update/plan/policy-gate.js';
 import { runCycle } from './update/cycle.js';
 import type { CrashPoint } from './update/faults.js';
 import { createComposeHasher } from './update/swap/compose-hash.js';
 import type { HandoverSettings } from './update/self/handover.js';
 import { runHook } from './update/hooks.js';
+import type { EngineMonitor } from './docker/engine-monitor.js';
 import type { SwapJournal } from './update/journal/journal.js';
+import type { SwapRecoverer } from './update/journal/recoverer.js';
 import { pullAuthFrom } from './update/engine/pull-auth.js';
 import { createRejectedDigestsStore } from './update/plan/rejected-digests.js';
 import { withRollbackMemory } from './update/plan/rollback-memory.js';
@@ -22,9 +32,21 @@ import type { VerifyOptions } from './update/swap/verify.js';
 export interface CycleAdapters {
   readonly docker: DockerClient;
   readonly runtime: ContainerRuntime & ImageStore;
-  readonly registry: RegistryClient;
+  readonly registry: RegistryClient &
+    Partial<RegistryMirrorRoutes> &
+    Partial<RegistryTags> &
+    Partial<RegistryImageConfigs>;
+  /** The update policies' state, loaded at start-up; without it policies other than following a tag's digest are not applied. */
+  readonly policyState?: { readonly approvals: Approvals; readonly ages: ImageAges };
+  /** Probes for refit.verify; the networks refit's own container is on. */
+  readonly prober?: Prober;
+  readonly ownNetworks?: readonly string[];
   readonly credentials: CredentialProvider;
   readonly journal: SwapJournal;
+  /** Finishes or undoes interrupted swaps: before each cycle, and for swaps the engine interrupts. */
+  readonly recoverer?: SwapRecoverer;
+  /** The engine's events, for verification and to learn when the engine is back. */
+  readonly monitor?: EngineMonitor;
   readonly logger: Logger;
   readonly crashAt: CrashPoint;
   readonly ownContainerId: string | undefined;
@@ -78,7 +100,16 @@ export function createCycle(
             apiVersion: adapters.apiVersion,
             handover: handoverSettings(config),
             composeHash: createComposeHasher({ dockerHost: config.dockerHost, logger }),
-            verify: verifyOptions(config),
+            verify: {
+              ...verifyOptions(config),
+              ...(adapters.monitor === undefined ? {} : { events: adapters.monitor }),
+            },
+            ...(adapters.recoverer === undefined ? {} : { recoverer: adapters.recoverer }),
+            ...(adapters.prober === undefined ? {} : { prober: adapters.prober }),
+            ...(adapters.ownNetworks === undefined ? {} : { ownNetworks: adapters.ownNetworks }),
+            ...(adapters.monitor === undefined
+              ? {}
+              : { engineBack: (ms: number) => adapters.monitor?.whenBack(ms) ?? Promise.resolve(true) }),
             options: {
               cleanup: config.cleanup,
               removeVolumes: config.removeVolumes,
@@ -88,11 +119,32 @@ export function createCycle(
               reviveStopped: config.reviveStopped,
               stopTimeoutSeconds: config.stopTimeoutSeconds,
               lifecycleHooks: config.lifecycleHooks,
+              // Rolling restart: one swap at a time, each verified before the next begins.
+              concurrency: config.rollingRestart ? 1 : config.updateConcurrency,
+              pullConcurrency: config.pullConcurrency,
             },
           }),
         createRejectedDigestsStore(config.stateDir),
         { logger, now },
       );
+  const policies =
+    adapters.policyState === undefined
+      ? undefined
+      : new PolicyGate({
+          approvals: adapters.policyState.approvals,
+          ages: adapters.policyState.ages,
+          ...(registry.getImageConfig === undefined
+            ? {}
+            : {
+                imageConfig: registry.getImageConfig.bind(registry) as (
+                  ref: ImageReference,
+                  digest: string,
+                ) => ReturnType<NonNullable<typeof registry.getImageConfig>>,
+              }),
+          now,
+          defaultZone: localTimeZone(),
+          logger,
+        });
   const aroundCheck = config.lifecycleHooks
     ? async (
         phase: 'pre-check' | 'post-check',
@@ -114,6 +166,10 @@ export function createCycle(
       now,
       registryConcurrency: config.registryConcurrency,
       registryFailureLevel: (image) => headFailureLogLevel(config.warnOnHeadFailure, image),
+      // An image pulled through a mirror is known by the mirror's repo digests too.
+      ...(registry.localDigests === undefined ? {} : { localDigests: registry.localDigests.bind(registry) }),
+      ...(registry.listTags === undefined ? {} : { listTags: registry.listTags.bind(registry) }),
+      ...(policies === undefined ? {} : { policies }),
       selection: {
         containerNames: config.containerNames,
         disableContainers: config.disableContainers,
@@ -127,11 +183,20 @@ export function createCycle(
         includeStopped: config.includeStopped,
         includeRestarting: config.includeRestarting,
         monitorOnly: config.monitorOnly,
+        noPull: config.noPull,
+        policyDefaults: {
+          follow: config.follow,
+          cooldownSeconds: config.cooldownSeconds,
+          window: config.updateWindow,
+        },
         lifecycleHooks: config.lifecycleHooks,
         ownContainerId: adapters.ownContainerId,
         imageFilter: request.images,
       },
       ...(update === undefined ? {} : { update }),
       ...(aroundCheck === undefined ? {} : { aroundCheck }),
+      ...(adapters.recoverer === undefined
+        ? {}
+        : { recover: () => adapters.recoverer?.recover() ?? Promise.resolve() }),
     });
 }

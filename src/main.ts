@@ -25,10 +25,14 @@ import { setUpSignatures } from './trust/index.js';
 import { Scheduler, type CycleRequest, type Trigger } from './scheduler/scheduler.js';
 import { crashPointsFromEnv } from './update/faults.js';
 import { handoverFromEnv } from './update/self/handover.js';
-import { recoverHeldDependents } from './update/journal/held-recovery.js';
 import { runHandover } from './update/self/handover-run.js';
 import { SwapJournal } from './update/journal/journal.js';
+import { SwapRecoverer } from './update/journal/recoverer.js';
+import { loadPolicyState } from './policy/policy-state.js';
+import { createNetProber } from './policy/prober.js';
+import type { ContainerRuntime } from './docker/container-runtime.js';
 import { recoverInterruptedSwaps } from './update/journal/recovery.js';
+import { watchEngine } from './docker/engine-watch.js';
 
 export interface MainIo {
   readonly argv: readonly string[];
@@ -162,19 +166,33 @@ export async function main(io: MainIo): Promise<number> {
   });
   const runtime = docker.runtime();
   const journal = new SwapJournal(config.stateDir);
-  // A swap a crash interrupted is finished or undone before anything else touches containers.
-  await recoverInterruptedSwaps(journal, runtime, logger).catch((error: unknown) => {
-    logger.error({ stateDir: config.stateDir, err: describeError(error) }, 'cannot read the swap journal');
+  const recoverer = new SwapRecoverer(journal, runtime, logger);
+  // The engine's events drive verification; their stream ending means the engine went away, and
+  // when it answers again, interrupted swaps are finished or undone before anything else.
+  const monitor = watchEngine(docker, {
+    onDown: (error) => {
+      logger.warn({ err: error === undefined ? undefined : describeError(error) }, 'lost the Docker engine');
+    },
+    onBack: async () => {
+      logger.warn('the Docker engine answers again; recovering interrupted swaps');
+      await recoverer.recover();
+    },
   });
+  await monitor.start();
 
   const handover = handoverFromEnv(io.env);
   if (handover !== undefined) {
+    // A swap a crash interrupted is finished or undone before anything else touches containers.
+    // Held dependents are left to the refit the helper starts (or restores).
+    await recoverInterruptedSwaps(journal, runtime, logger).catch((error: unknown) => {
+      logger.error({ stateDir: config.stateDir, err: describeError(error) }, 'cannot read the swap journal');
+    });
     const outcome = await runHandover(handover, {
       runtime,
       images: runtime,
       journal,
       logger,
-      verify: verifyOptions(config),
+      verify: { ...verifyOptions(config), events: monitor },
       crashAt: crashPointsFromEnv(io.env),
       now: () => new Date(),
       suffix: () => randomBytes(4).toString('hex'),
@@ -182,26 +200,32 @@ export async function main(io: MainIo): Promise<number> {
       stopTimeoutSeconds: config.stopTimeoutSeconds,
       cleanup: config.cleanup,
     });
+    monitor.stop();
     await registry.close();
     return outcome.kind === 'swapped' ? EXIT_OK : EXIT_FAILED;
   }
 
-  // The dependents a crash left stopped, once interrupted swaps (above) put back what they
-  // depend on. Not in a handover helper: the refit it starts (or restores) does it at its start.
-  await recoverHeldDependents(journal, runtime, logger).catch((error: unknown) => {
-    logger.error({ stateDir: config.stateDir, err: describeError(error) }, 'cannot read the swap journal');
-  });
+  // Swaps a crash interrupted are finished or undone, then the dependents it left stopped are
+  // started again, before anything else touches containers.
+  await recoverer.recover();
 
+  const policyState = await loadPolicyState(config.stateDir, logger);
+  const ownContainerId = detectOwnContainerId();
   const cycle = createCycle(config, {
     docker,
     runtime,
     registry,
     credentials,
     journal,
+    recoverer,
+    monitor,
     logger,
     crashAt: crashPointsFromEnv(io.env),
-    ownContainerId: detectOwnContainerId(),
+    ownContainerId,
     apiVersion: docker.apiVersion,
+    policyState,
+    prober: createNetProber({ userAgent: refitUserAgent(packageVersion()) }),
+    ownNetworks: await ownNetworks(runtime, ownContainerId),
   });
   // The last report, for the HTTP API's GET /v1/report and POST /v1/update answers.
   const reports = new ReportStore();
@@ -241,8 +265,16 @@ export async function main(io: MainIo): Promise<number> {
         }),
     );
   } finally {
+    monitor.stop();
     await registry.close();
   }
+}
+
+/** The networks refit's own container is on (a probe prefers an address on one); none on the host. */
+async function ownNetworks(runtime: ContainerRuntime, ownId: string | undefined): Promise<string[]> {
+  if (ownId === undefined) return [];
+  const own = await runtime.inspectContainer(ownId).catch(() => undefined);
+  return Object.keys(own?.NetworkSettings?.Networks ?? {});
 }
 
 async function runOnce(

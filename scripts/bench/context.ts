@@ -21,6 +21,8 @@ export interface BenchOptions {
   readonly memoryCycles: number;
   /** Scenario 4: runs of each strategy (the gaps vary from run to run). */
   readonly downtimeRuns: number;
+  /** Scenario 7: containers per image at the large size. */
+  readonly scalePerImage: number;
   /** refit's default registry concurrency; the floor uses the same. */
   readonly concurrency: number;
 }
@@ -31,13 +33,15 @@ Measures refit against the test bed and prints each figure beside its target.
 
   --json               print the results as one JSON document instead of a table
   --quick              small sizes for a quick run (6 images × 2 containers, 2 stale, 50 cycles, 1 run)
-  --only LIST          scenarios to run, e.g. 1,3 (1 check, 2 update, 3 memory, 4 downtime, 5 push)
+  --only LIST          scenarios to run, e.g. 1,3 (1 check, 2 update, 3 memory, 4 downtime, 5 push,
+                       6 peers, 7 scale, 8 status page)
   --images N           scenario 1: distinct images (default 50)
   --per-image N        scenario 1: containers per image (default 4)
   --warm-cycles N      scenario 1: warm cycles timed (default 5)
   --stale N            scenario 2: images given a new digest (default 10)
   --memory-cycles N    scenario 3: back-to-back cycles (default 1000)
   --downtime-runs N    scenario 4: runs of each strategy (default 3)
+  --scale-per-image N  scenario 7: containers per image at the large size (default 20)
   --help               this text
 `;
 
@@ -62,18 +66,20 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       stale: { type: 'string' },
       'memory-cycles': { type: 'string' },
       'downtime-runs': { type: 'string' },
+      'scale-per-image': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return undefined;
   const quick = values.quick;
   const only = new Set(
-    (values.only ?? '1,2,3,4,5')
+    (values.only ?? '1,2,3,4,5,6,7,8')
       .split(',')
       .filter((s) => s.trim() !== '')
       .map((s) => {
         const n = Number(s);
-        if (![1, 2, 3, 4, 5].includes(n)) throw new Error(`--only takes scenario numbers 1 to 5, got "${s}"`);
+        if (![1, 2, 3, 4, 5, 6, 7, 8].includes(n))
+          throw new Error(`--only takes scenario numbers 1 to 8, got "${s}"`);
         return n;
       }),
   );
@@ -87,6 +93,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     stale: positive('stale', values.stale, quick ? 2 : 10),
     memoryCycles: positive('memory-cycles', values['memory-cycles'], quick ? 50 : 1000),
     downtimeRuns: positive('downtime-runs', values['downtime-runs'], quick ? 1 : 3),
+    scalePerImage: positive('scale-per-image', values['scale-per-image'], quick ? 4 : 20),
     concurrency: 8,
   };
   if (options.stale > options.images) throw new Error('--stale cannot exceed --images');

@@ -79,6 +79,8 @@ export async function startCountingProxy(socketPath: string): Promise<CountingPr
       (answer) => {
         call.status = answer.statusCode ?? 0;
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.headers);
+        // A stream (events, logs) must reach the client as it comes, headers first.
+        res.flushHeaders();
         answer.pipe(res);
         answer.on('end', () => {
           call.finishedAt = epochMs();

@@ -17,7 +17,10 @@ import { renderTable, type BenchResult } from './report.js';
 import { runCheckScenario, type CheckState } from './scenario-check.js';
 import { runDowntimeScenario } from './scenario-downtime.js';
 import { runMemoryScenario } from './scenario-memory.js';
+import { runPageScenario } from './scenario-page.js';
 import { runPushScenario } from './scenario-push.js';
+import { runPeersScenario } from './scenario-peers.js';
+import { runScaleScenario } from './scenario-scale.js';
 import { runUpdateScenario } from './scenario-update.js';
 
 function loadAverage(): string {
@@ -55,6 +58,7 @@ function settingsOf(options: BenchOptions): Record<string, string | number | boo
     staleImages: options.stale,
     memoryCycles: options.memoryCycles,
     downtimeRuns: options.downtimeRuns,
+    scaleContainersPerImage: options.scalePerImage,
     registryConcurrency: options.concurrency,
     settleTime: '1s',
     quick: options.quick,
@@ -102,6 +106,9 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     await check?.direct.stop();
     if (wants(4)) await runDowntimeScenario(ctx);
     if (wants(5)) await runPushScenario(ctx);
+    if (wants(6)) await runPeersScenario(ctx);
+    if (wants(7)) await runScaleScenario(ctx);
+    if (wants(8)) await runPageScenario(ctx);
   } finally {
     for (const cleanup of ctx.cleanups.reverse()) {
       await Promise.resolve(cleanup()).catch((error: unknown) => {

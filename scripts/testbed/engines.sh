@@ -8,7 +8,9 @@
 #                 uses it, so its Swarm state never disturbs them;
 #   probe-second, never started by `up`: `testbed.sh probe up|down` brings up and down a copy of
 #   probe-swarm   each (other ports, bridges and addresses), for the test that proves the first
-#                 engine's containers keep their network while such engines come and go.
+#                 engine's containers keep their network while such engines come and go;
+#   fault         never started by `up`: `testbed.sh fault up|kill|down` gives the test of an
+#                 engine dying under refit an engine of its own to kill (SIGKILL) and start again.
 #
 # Every engine shares this machine's network namespace with the first engine, so none may touch
 # docker0. Each gets a bridge made beforehand (dockerd's --bridge none would delete docker0; a
@@ -44,6 +46,9 @@ engine_load() {
       EN_SWARM_ADDR=127.0.0.1 EN_SWARM_PORT=$((PORT_BASE + 8)) EN_DATA_PORT=$((PORT_BASE + 9))
       ;;
     probe-second) EN_PORT=$((PORT_BASE + 10)) EN_OCTET=204 EN_POOL=10.204.128.0/17 EN_BRIDGE=refit-psecond ;;
+    # No address pool: it is killed and started again over its data root, which with a pool (and
+    # no --live-restore, which would keep its containers alive and so defeat the test) deletes docker0.
+    fault) EN_PORT=$((PORT_BASE + 14)) EN_OCTET=207 EN_BRIDGE=refit-fault ;;
     probe-swarm)
       # A second Swarm on this machine needs its own address: Swarm's gossip port (7946) is fixed.
       EN_PORT=$((PORT_BASE + 11)) EN_OCTET=205 EN_BRIDGE=refit-pswarm
@@ -231,6 +236,11 @@ up_en_daemon() {
   ensure_bridge
   forward_allow
   rm -f "$EN_PIDFILE"
+  # A killed engine's containerd can linger as a zombie nobody reaps; dockerd would take its pid
+  # file for a live containerd and wait for it in vain.
+  local containerd_pid
+  containerd_pid="$(cat "$EN_EXEC/containerd/containerd.pid" 2>/dev/null || true)"
+  if [[ -n $containerd_pid ]] && ! alive "$containerd_pid"; then rm -f "$EN_EXEC/containerd/containerd.pid"; fi
   mkdir -p "$EN_DATA" "$EN_EXEC"
   setsid dockerd "${args[@]}" >>"$EN_LOG" 2>&1 </dev/null 9>&- &
   local started=$! waited=0
@@ -370,9 +380,9 @@ down_extra_engine() {
     done
     rm -rf "$EN_DATA" "$EN_EXEC" "$EN_PART" "$EN_CONFIG" "$DIR/pids/dockerd-$EN.fingerprint"
   fi
-  # The bed's engines stay in testbed.json after `down`, as the first engine does; the probes
-  # are described only while they run.
-  [[ $EN != probe-* ]] || rm -f "$EN_PART"
+  # The bed's engines stay in testbed.json after `down`, as the first engine does; the probes and
+  # the fault engine are described only while they run.
+  [[ $EN == second || $EN == swarm ]] || rm -f "$EN_PART"
 }
 
 status_extra_engine() {

@@ -2,6 +2,8 @@ import type { LabelPair } from './selection-value-schemas.js';
 /** The settings refit runs with, after every source (flags, env, files, defaults) is resolved. */
 
 import type { RateThresholdSetting, RegistryMirrorSetting } from './registry-value-schemas.js';
+import type { FollowMode } from '../policy/follow-tags.js';
+import type { MaintenanceWindows } from '../policy/maintenance-window.js';
 import type { Schedule } from './schedule-value.js';
 
 export type { Schedule } from './schedule-value.js';
@@ -37,6 +39,10 @@ export interface Config {
   readonly stopTimeoutSeconds: number;
   /** One swap at a time, each verified before the next; otherwise independent swaps run in parallel. */
   readonly rollingRestart: boolean;
+  /** Groups of containers with no dependency between them swapped at once. */
+  readonly updateConcurrency: number;
+  /** Distinct images pulled at once. */
+  readonly pullConcurrency: number;
   /** May be fractional. */
   readonly settleSeconds: number;
   readonly healthTimeoutSeconds: number;
@@ -47,6 +53,12 @@ export interface Config {
   readonly lifecycleHooks: boolean;
   /** Directory of the swap journal. */
   readonly stateDir: string;
+  /** How containers without a `refit.follow` label follow their image. */
+  readonly follow: FollowMode;
+  /** Minimum image age before a new digest or tag is taken, in seconds; 0 is off. */
+  readonly cooldownSeconds: number;
+  /** When swaps may start, for containers without a `refit.window` label; `undefined`: any time. */
+  readonly updateWindow: MaintenanceWindows | undefined;
   readonly scope: string | undefined;
   /** Names without Docker's leading slash. */
   readonly disableContainers: readonly string[];
@@ -97,6 +109,23 @@ export interface Config {
   readonly httpApiUpdate: boolean;
   readonly httpApiPeriodicPolls: boolean;
   readonly httpApiMetrics: boolean;
+  /** The path prefix behind a reverse proxy: `''` for none, else `/a/b` without a trailing slash. */
+  readonly httpBasePath: string;
+  /** The status page read-only without login; `undefined`: only while no token is set. */
+  readonly httpReadOnlyView: boolean | undefined;
+  /** History entries older than this are dropped. */
+  readonly historyMaxAgeSeconds: number;
+  /** At most this many history entries are kept, the newest. */
+  readonly historyMaxEntries: number;
+  /** `mqtt://` or `mqtts://` broker; `undefined`: no MQTT. */
+  readonly mqttUrl: string | undefined;
+  readonly mqttUsername: string | undefined;
+  readonly mqttPassword: string | undefined;
+  /** PEM file of the CA that signed the broker's certificate (mqtts). */
+  readonly mqttTlsCa: string | undefined;
+  readonly mqttTlsSkipVerify: boolean;
+  readonly mqttTopicPrefix: string;
+  readonly mqttDiscoveryPrefix: string;
   /** Shoutrrr-style URLs; they carry tokens, so never log them (see `redactedConfig`). */
   readonly notificationUrls: readonly string[];
   readonly repoUser: string | undefined;

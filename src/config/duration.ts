@@ -18,19 +18,45 @@ const PLAIN_SECONDS = /^\d+(?:\.\d+)?$/;
 // Go allows each component as `<digits>[.<digits>]<unit>` with either side of the dot optional.
 const COMPONENT = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
+/**
+ * The units of the maintained Watchtower fork's image ages (`--cooldown-delay`, its
+ * `ParseDuration`): Go's, plus days, weeks and 30-day months (`3d12h`, `1w`, `1M`; `M` is a
+ * month, `m` a minute).
+ */
+const AGE_UNIT_SECONDS: Readonly<Record<string, number>> = {
+  ...UNIT_SECONDS,
+  d: 86_400,
+  w: 7 * 86_400,
+  M: 30 * 86_400,
+};
+const AGE_COMPONENT = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d|w|M)/y;
+
 /** Seconds, or `undefined` when the text is not a duration. Negative durations are not accepted. */
 export function parseDurationSeconds(text: string): number | undefined {
+  return parseWithUnits(text, COMPONENT, UNIT_SECONDS);
+}
+
+/** An image age such as a cooldown: a duration that may also use `d`, `w` and `M` (see above). */
+export function parseAgeSeconds(text: string): number | undefined {
+  return parseWithUnits(text, AGE_COMPONENT, AGE_UNIT_SECONDS);
+}
+
+function parseWithUnits(
+  text: string,
+  component: RegExp,
+  units: Readonly<Record<string, number>>,
+): number | undefined {
   const trimmed = text.trim();
   if (PLAIN_SECONDS.test(trimmed)) return Number(trimmed);
   if (trimmed === '') return undefined;
 
   let total = 0;
-  COMPONENT.lastIndex = 0;
-  while (COMPONENT.lastIndex < trimmed.length) {
-    const match = COMPONENT.exec(trimmed);
+  component.lastIndex = 0;
+  while (component.lastIndex < trimmed.length) {
+    const match = component.exec(trimmed);
     if (match === null) return undefined;
     const [, amount = '', unit = ''] = match;
-    const scale = UNIT_SECONDS[unit];
+    const scale = units[unit];
     if (scale === undefined) return undefined;
     total += Number(amount) * scale;
   }

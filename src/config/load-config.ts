@@ -67,6 +67,35 @@ function checkCombinations(
   if (config.rollingRestart && config.monitorOnly) {
     warnings.push(`${sources.rollingRestart ?? 'rolling-restart'} has no effect with monitor-only`);
   }
+  checkMqtt(config, sources, problems, warnings);
+}
+
+/** MQTT settings that only make sense together. */
+function checkMqtt(
+  config: Config,
+  sources: Partial<Record<TableKey, string>>,
+  problems: ConfigProblem[],
+  warnings: string[],
+): void {
+  if (sources.mqttPassword !== undefined && config.mqttUsername === undefined) {
+    problems.push({
+      source: sources.mqttPassword,
+      message: `needs a user name too (${nameOf('mqttUsername')})`,
+    });
+  }
+  const brokerOnly = (['mqttUsername', 'mqttPassword', 'mqttTlsCa', 'mqttTlsSkipVerify'] as const).filter(
+    (key) => sources[key] !== undefined,
+  );
+  if (config.mqttUrl === undefined) {
+    for (const key of brokerOnly)
+      warnings.push(`${sources[key] ?? key} has no effect without ${nameOf('mqttUrl')}`);
+    return;
+  }
+  const tls = config.mqttUrl.startsWith('mqtts:');
+  for (const key of ['mqttTlsCa', 'mqttTlsSkipVerify'] as const) {
+    const source = sources[key];
+    if (source !== undefined && !tls) warnings.push(`${source} has no effect for an mqtt:// broker (no TLS)`);
+  }
 }
 
 /**

@@ -7,7 +7,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Every setting but the positional container names comes from the option table. */
 export type TableKey = Exclude<keyof Config, 'containerNames'>;
 
-export type OptionGroup = 'scheduling' | 'selection' | 'update' | 'registry' | 'docker' | 'logging' | 'api';
+export type OptionGroup =
+  'scheduling' | 'selection' | 'update' | 'registry' | 'docker' | 'logging' | 'api' | 'history' | 'mqtt';
 
 /** Groups in the order `--help` and the docs show them. */
 export const GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
@@ -18,6 +19,8 @@ export const GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
   docker: 'Docker',
   logging: 'Logging and output',
   api: 'Notifications and HTTP API',
+  history: 'History',
+  mqtt: 'Home Assistant (MQTT)',
 };
 
 /** A Watchtower (or Docker) variable with the same meaning as the refit one. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationProblem, parseDurationSeconds, type DurationBounds } from './duration.js';
+import { durationProblem, parseAgeSeconds, parseDurationSeconds, type DurationBounds } from './duration.js';
 import { parseSchedule, type CronDialect, type Schedule } from './schedule-value.js';
 
 /**
@@ -65,6 +65,17 @@ export function durationSeconds(bounds: DurationBounds): ValueSchema<number> {
     const seconds = parseDurationSeconds(raw);
     if (seconds === undefined)
       return fail(ctx, 'expected seconds (e.g. 30) or a Go duration (e.g. 30s, 5m, 1h30m)');
+    const problem = durationProblem(seconds, bounds);
+    return problem === undefined ? seconds : fail(ctx, problem);
+  });
+}
+
+/** An image age (a cooldown): a duration that may also be written in days, weeks or months. */
+export function ageSeconds(bounds: DurationBounds): ValueSchema<number> {
+  return z.string().transform((raw, ctx) => {
+    const seconds = parseAgeSeconds(raw);
+    if (seconds === undefined)
+      return fail(ctx, 'expected seconds (e.g. 3600) or a duration (e.g. 90m, 24h, 3d, 1w, 1M)');
     const problem = durationProblem(seconds, bounds);
     return problem === undefined ? seconds : fail(ctx, problem);
   });

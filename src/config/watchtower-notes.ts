@@ -147,12 +147,6 @@ export const ACCEPTED_SETTINGS: readonly AcceptedSetting[] = [
   ),
   valued('lifecycle-uid', 'uid', seconds, "lifecycle hooks run as the container's own user"),
   valued('lifecycle-gid', 'gid', seconds, "lifecycle hooks run as the container's own group"),
-  valued(
-    'cooldown-delay',
-    'age',
-    anyText,
-    'refit updates as soon as the registry serves a new digest; pin a tag or label the container monitor-only to wait',
-  ),
   {
     flags: [],
     env: [
@@ -161,7 +155,8 @@ export const ACCEPTED_SETTINGS: readonly AcceptedSetting[] = [
       'WATCHTOWER_COOLDOWN_PLATFORM_VARIANT',
     ],
     schema: anyText,
-    instead: 'refit has no cooldown, so no platform to read image ages for',
+    instead:
+      "refit reads a new image's age for the platform of the image the container runs, which is what the container would pull",
   },
   flag(
     'use-compose-depends-on',

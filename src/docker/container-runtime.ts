@@ -1,16 +1,5 @@
-/** What verification needs to know about a container right now. */
-export interface RuntimeState {
-  readonly exists: boolean;
-  readonly name: string;
-  readonly running: boolean;
-  readonly status: string;
-  readonly exitCode: number;
-  /** `none` when the container has no healthcheck. */
-  readonly health: 'none' | 'starting' | 'healthy' | 'unhealthy';
-  /** Output of the last health probe, for rollback reasons. */
-  readonly lastHealthOutput: string | undefined;
-  readonly restartCount: number;
-}
+import type { ContainerInspect } from './documents/container-inspect.js';
+import type { ImageInspect } from './documents/image-inspect.js';
 
 export interface ExecResult {
   readonly exitCode: number;
@@ -23,9 +12,8 @@ export interface ExecResult {
  * succeed quietly, so recovery can repeat any step safely.
  */
 export interface ContainerRuntime {
-  /** The raw inspect document (validated by the caller's schema), or undefined when missing. */
-  inspectContainer(idOrName: string): Promise<unknown>;
-  state(idOrName: string): Promise<RuntimeState>;
+  /** `undefined` when no container has that ID or name. */
+  inspectContainer(idOrName: string): Promise<ContainerInspect | undefined>;
   createContainer(name: string, body: Readonly<Record<string, unknown>>): Promise<string>;
   connectNetwork(
     network: string,
@@ -59,10 +47,10 @@ export interface RegistryAuthConfig {
 
 /** The port for images: pulling, reading and removing them. */
 export interface ImageStore {
-  /** Pulls `reference`, resolving to the local image ID it now names. */
-  pullImage(reference: string, auth: RegistryAuthConfig | undefined): Promise<string>;
-  /** The raw image inspect document, or undefined when the image does not exist. */
-  inspectImageRaw(id: string): Promise<unknown>;
+  /** Pulls `reference`, resolving to the image it now names. */
+  pullImage(reference: string, auth: RegistryAuthConfig | undefined): Promise<ImageInspect>;
+  /** `undefined` when the image does not exist locally. */
+  inspectImage(idOrReference: string): Promise<ImageInspect | undefined>;
   /** `in-use` when a container still uses it: then it stays. */
   removeImage(id: string): Promise<'removed' | 'in-use' | 'missing'>;
 }

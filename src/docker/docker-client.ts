@@ -1,19 +1,19 @@
-import type { ContainerSnapshot, ImageSnapshot } from '../domain/container.js';
+import type { ContainerSnapshot } from '../domain/container.js';
+import type { ContainerInspect } from './documents/container-inspect.js';
+import type { ImageInspect } from './documents/image-inspect.js';
 
 /**
- * The port through which refit reads the Docker engine. Only the dockerode adapter implements
- * it against the socket; tests use an in-memory fake.
+ * The port through which refit reads the Docker engine. Every answer is checked against the one
+ * schema for its document and handed over typed; only the dockerode adapter implements it, tests
+ * use an in-memory fake.
  */
 export interface DockerClient {
   /** Fails with a DockerError when the engine cannot be reached. */
   ping(): Promise<void>;
-  /**
-   * Every container the engine knows, in any state. When a container's image tag has since
-   * moved to another image, the engine's list names the image by ID and finding the reference
-   * the container was created with takes an inspect: made only for the containers
-   * `worthNaming` accepts (all when omitted); the others keep the image ID as their reference.
-   */
-  listContainers(worthNaming?: (container: ContainerSnapshot) => boolean): Promise<ContainerSnapshot[]>;
-  /** `undefined` when the image no longer exists locally. */
-  inspectImage(id: string): Promise<ImageSnapshot | undefined>;
+  /** Every container the engine knows, in any state, as the list shows it (no inspect). */
+  listContainers(): Promise<ContainerSnapshot[]>;
+  /** `undefined` when no container has that ID or name. */
+  inspectContainer(idOrName: string): Promise<ContainerInspect | undefined>;
+  /** `undefined` when the image does not exist locally. */
+  inspectImage(idOrReference: string): Promise<ImageInspect | undefined>;
 }

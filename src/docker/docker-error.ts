@@ -37,9 +37,16 @@ const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
   'EACCES',
   'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
   'ETIMEDOUT',
   'EHOSTUNREACH',
 ]);
+
+/** True for a failure to reach the engine at all (stopped, restarting, socket gone). */
+export function isEngineUnreachable(error: unknown): boolean {
+  return error instanceof DockerError && error.code === 'ENGINE_UNREACHABLE';
+}
 
 export function wrapDockerError(operation: string, error: unknown): DockerError {
   const status = engineStatus(error);

@@ -1,47 +1,11 @@
 import type Docker from 'dockerode';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
-import type {
-  ContainerRuntime,
-  ExecResult,
-  ImageStore,
-  RegistryAuthConfig,
-  RuntimeState,
-} from './container-runtime.js';
+import type { ContainerRuntime, ExecResult, ImageStore, RegistryAuthConfig } from './container-runtime.js';
 import { DockerError, engineStatus, wrapDockerError } from './docker-error.js';
+import { containerInspectSchema, type ContainerInspect } from './documents/container-inspect.js';
+import { imageInspectSchema, type ImageInspect } from './documents/image-inspect.js';
+import { parseDocument } from './documents/parse-document.js';
 import { demultiplex } from './log-stream.js';
-
-const stateSchema = z.object({
-  Name: z.string(),
-  State: z.object({
-    Status: z.string(),
-    Running: z.boolean(),
-    ExitCode: z.number(),
-    Health: z
-      .object({
-        Status: z.string(),
-        Log: z
-          .array(z.object({ Output: z.string().optional() }))
-          .nullish()
-          .transform((log) => log ?? []),
-      })
-      .nullish(),
-  }),
-  RestartCount: z.number().optional(),
-});
-
-const HEALTH_STATES = new Set(['starting', 'healthy', 'unhealthy']);
-
-const MISSING: RuntimeState = {
-  exists: false,
-  name: '',
-  running: false,
-  status: 'missing',
-  exitCode: 0,
-  health: 'none',
-  lastHealthOutput: undefined,
-  restartCount: 0,
-};
 
 async function call<T>(
   operation: string,
@@ -61,30 +25,15 @@ async function call<T>(
 export class DockerodeRuntime implements ContainerRuntime, ImageStore {
   constructor(private readonly docker: Docker) {}
 
-  async inspectContainer(idOrName: string): Promise<unknown> {
-    return call(`inspect container ${idOrName}`, () => this.docker.getContainer(idOrName).inspect(), [404]);
-  }
-
-  async state(idOrName: string): Promise<RuntimeState> {
-    const raw = await this.inspectContainer(idOrName);
-    if (raw === undefined) return MISSING;
-    const parsed = stateSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new DockerError('BAD_RESPONSE', `unexpected inspect answer for container ${idOrName}`);
-    }
-    const { State, Name, RestartCount } = parsed.data;
-    const health = State.Health?.Status;
-    const log = State.Health?.Log ?? [];
-    return {
-      exists: true,
-      name: Name.replace(/^\//, ''),
-      running: State.Running,
-      status: State.Status,
-      exitCode: State.ExitCode,
-      health: health !== undefined && HEALTH_STATES.has(health) ? (health as RuntimeState['health']) : 'none',
-      lastHealthOutput: log.at(-1)?.Output?.trim(),
-      restartCount: RestartCount ?? 0,
-    };
+  async inspectContainer(idOrName: string): Promise<ContainerInspect | undefined> {
+    const raw: unknown = await call(
+      `inspect container ${idOrName}`,
+      () => this.docker.getContainer(idOrName).inspect(),
+      [404],
+    );
+    return raw === undefined
+      ? undefined
+      : parseDocument(containerInspectSchema, raw, `GET /containers/${idOrName}/json`);
   }
 
   async createContainer(name: string, body: Readonly<Record<string, unknown>>): Promise<string> {
@@ -139,13 +88,21 @@ export class DockerodeRuntime implements ContainerRuntime, ImageStore {
       [404, 409],
     );
     if (sent === undefined) return;
-    const deadline = Date.now() + options.timeoutSeconds * 1000;
-    while (Date.now() < deadline) {
-      if (!(await this.state(id)).running) return;
-      await sleep(100);
-    }
+    // The engine tells when the container stops; no polling. Past the timeout it is killed.
+    const stopped = call(
+      `wait for container ${id}`,
+      () => container.wait({ condition: 'not-running' }),
+      [404],
+    ).then(() => 'stopped' as const);
+    const timer = new AbortController();
+    const late = sleep(options.timeoutSeconds * 1000, 'late' as const, { signal: timer.signal }).catch(
+      () => 'stopped' as const,
+    );
+    const outcome = await Promise.race([stopped, late]);
+    timer.abort();
+    if (outcome === 'stopped') return;
     await call(`kill container ${id}`, () => container.kill({ signal: 'SIGKILL' }), [404, 409]);
-    await call(`wait for container ${id}`, () => container.wait({ condition: 'not-running' }), [404]);
+    await stopped;
   }
 
   async renameContainer(id: string, name: string): Promise<void> {
@@ -205,7 +162,7 @@ export class DockerodeRuntime implements ContainerRuntime, ImageStore {
     return { exitCode: inspected?.ExitCode ?? -1, output: demultiplex(Buffer.concat(chunks)) };
   }
 
-  async pullImage(reference: string, auth: RegistryAuthConfig | undefined): Promise<string> {
+  async pullImage(reference: string, auth: RegistryAuthConfig | undefined): Promise<ImageInspect> {
     const stream = await call(`pull ${reference}`, () =>
       this.docker.pull(reference, auth === undefined ? {} : { authconfig: auth }),
     );
@@ -219,14 +176,21 @@ export class DockerodeRuntime implements ContainerRuntime, ImageStore {
         else resolve();
       });
     });
-    const image = await call(`inspect image ${reference}`, () => this.docker.getImage(reference).inspect());
+    const image = await this.inspectImage(reference);
     if (image === undefined)
       throw new DockerError('BAD_RESPONSE', `${reference} is missing right after its pull`);
-    return image.Id;
+    return image;
   }
 
-  async inspectImageRaw(id: string): Promise<unknown> {
-    return call(`inspect image ${id}`, () => this.docker.getImage(id).inspect(), [404]);
+  async inspectImage(idOrReference: string): Promise<ImageInspect | undefined> {
+    const raw: unknown = await call(
+      `inspect image ${idOrReference}`,
+      () => this.docker.getImage(idOrReference).inspect(),
+      [404],
+    );
+    return raw === undefined
+      ? undefined
+      : parseDocument(imageInspectSchema, raw, `GET /images/${idOrReference}/json`);
   }
 
   async removeImage(id: string): Promise<'removed' | 'in-use' | 'missing'> {

@@ -65,12 +65,23 @@ export async function followContainerEvents(
   docker: Docker,
   onEvent: (event: ContainerEvent) => void,
   onEnd: (error: Error | undefined) => void,
+  timeoutMs = 10_000,
 ): Promise<EventSubscription> {
   let stream: NodeJS.ReadableStream;
+  // A proxy that holds back the stream's headers would keep this waiting for ever.
+  const abort = new AbortController();
+  const timer = setTimeout(() => {
+    abort.abort(new Error(`no answer within ${String(timeoutMs)} ms`));
+  }, timeoutMs);
   try {
-    stream = await docker.getEvents({ filters: { type: ['container'] } });
+    stream = await docker.getEvents({
+      filters: { type: ['container'] },
+      abortSignal: abort.signal,
+    } as Parameters<Docker['getEvents']>[0]);
   } catch (error) {
     throw wrapDockerError('follow its events', error);
+  } finally {
+    clearTimeout(timer);
   }
   let closing = false;
   let pending = '';

@@ -17,6 +17,13 @@ export interface EngineMonitorHooks {
   readonly onDown: (error: Error | undefined) => void;
 }
 
+/** The port verification waits on: a container's events, while the engine is followed. */
+export interface ContainerEvents {
+  /** True while the events stream is open. */
+  readonly following: boolean;
+  watch(id: string): ContainerWatch;
+}
+
 /** A container's events from the moment `watch` was called, for as long as the watch is open. */
 export interface ContainerWatch {
   /**
@@ -28,6 +35,9 @@ export interface ContainerWatch {
 }
 
 const PING_EVERY_MS = 1000;
+const MAX_RETRY_WAIT_MS = 30_000;
+/** How long start-up waits for the events stream before going on without it. */
+const START_WAIT_MS = 3000;
 
 /**
  * Keeps one events stream open to the engine and shares it: verification waits for a container's
@@ -35,7 +45,7 @@ const PING_EVERY_MS = 1000;
  * the engine went away (stopped, restarted, upgraded); it then pings until the engine answers,
  * runs `onBack` (the journal's recovery) and follows events again.
  */
-export class EngineMonitor {
+export class EngineMonitor implements ContainerEvents {
   private subscription: EventSubscription | undefined;
   private readonly watchers = new Map<string, Set<(event: ContainerEvent) => void>>();
   private readonly downListeners = new Set<() => void>();
@@ -48,13 +58,16 @@ export class EngineMonitor {
     private readonly hooks: EngineMonitorHooks,
   ) {}
 
-  /** Follows events; when the engine cannot be followed now, keeps trying in the background. */
+  /**
+   * Follows events. When the engine cannot be followed within a few seconds (it is down, or a
+   * proxy in front of it does not pass the stream on), refit starts anyway and verification polls
+   * while the monitor keeps trying in the background.
+   */
   async start(): Promise<void> {
-    try {
-      await this.follow();
-    } catch (error) {
-      this.lost(error instanceof Error ? error : undefined);
-    }
+    this.reconnecting = this.connect(false).finally(() => {
+      this.reconnecting = undefined;
+    });
+    await this.whenBack(START_WAIT_MS);
   }
 
   /** True while the events stream is open. Verification polls instead when it is not. */
@@ -150,27 +163,32 @@ export class EngineMonitor {
     this.subscription = undefined;
     for (const wake of this.downListeners) wake();
     if (wasUp) this.hooks.onDown(error);
-    this.reconnecting ??= this.reconnect().finally(() => {
+    this.reconnecting ??= this.connect(true).finally(() => {
       this.reconnecting = undefined;
     });
   }
 
-  /** Pings until the engine answers, recovers, then follows its events again. */
-  private async reconnect(): Promise<void> {
+  /**
+   * Pings until the engine answers, recovers (after the engine went away, not at start-up), then
+   * follows its events again. Retries back off to once every half minute, so an engine behind a
+   * proxy that never passes the stream on costs a request now and then, not a storm.
+   */
+  private async connect(afterLoss: boolean): Promise<void> {
+    let wait = PING_EVERY_MS;
+    let recovered = !afterLoss;
     while (!this.stopped) {
       try {
         await this.ports.ping();
-      } catch {
-        await this.ports.sleep(PING_EVERY_MS);
-        continue;
-      }
-      // Recovery comes first: it must run before verification or a cycle sees the engine as up.
-      await this.hooks.onBack().catch(() => undefined);
-      try {
+        if (!recovered) {
+          // Recovery comes first: it must run before verification or a cycle sees the engine as up.
+          await this.hooks.onBack().catch(() => undefined);
+          recovered = true;
+        }
         await this.follow();
         return;
       } catch {
-        await this.ports.sleep(PING_EVERY_MS);
+        await this.ports.sleep(wait);
+        wait = Math.min(wait * 2, MAX_RETRY_WAIT_MS);
       }
     }
   }

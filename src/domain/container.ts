@@ -8,17 +8,18 @@ export interface ContainerSnapshot {
   readonly id: string;
   /** Name without Docker's leading slash. */
   readonly name: string;
-  /** `Config.Image`: the reference the container was created from. */
+  /**
+   * `Config.Image`: the reference the container was created from. The engine's list shows the
+   * image ID instead once that reference names another image; discovery then reads it from an
+   * inspect (see discover.ts).
+   */
   readonly imageReference: string;
   /** The image ID the container runs (`sha256:…`). */
   readonly imageId: string;
   readonly state: ContainerState;
   readonly labels: Readonly<Record<string, string>>;
-}
-
-export interface ImageSnapshot {
-  readonly id: string;
-  /** `RepoDigests` as Docker reports them, e.g. `127.0.0.1:5000/app@sha256:…`. */
-  readonly repoDigests: readonly string[];
-  readonly repoTags: readonly string[];
+  /** `HostConfig.NetworkMode`, e.g. `bridge` or `container:<id>`. */
+  readonly networkMode: string;
+  /** Its legacy links in Docker's form (`/db:/web/db`), read from the other containers' names. */
+  readonly links: readonly string[];
 }

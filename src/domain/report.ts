@@ -1,5 +1,8 @@
-/** What happened to one container in one cycle. */
-export type ContainerStatus = 'fresh' | 'stale' | 'updated' | 'rolled-back' | 'failed' | 'skipped';
+/**
+ * What happened to one container in one cycle. `pending`: an update is due but waits (for a
+ * cooldown, an approval or a maintenance window), `pendingUntil` and the reason say until when.
+ */
+export type ContainerStatus = 'fresh' | 'stale' | 'pending' | 'updated' | 'rolled-back' | 'failed' | 'skipped';
 
 export interface ContainerReport {
   readonly id: string;
@@ -18,6 +21,19 @@ export interface ContainerReport {
   readonly newId?: string;
   /** True for the container refit itself runs in. */
   readonly self?: boolean;
+  /** The Docker host the container runs on, by the name refit gives it; absent: the one engine. */
+  readonly host?: string;
+  /** For `pending`: when the update may go ahead (ISO time), if it waits for a time. */
+  readonly pendingUntil?: string;
+  /** The tag the container would move to, when a policy follows versions rather than one tag. */
+  readonly targetTag?: string;
+  /** The version the container runs and the one available (a version label, or the tag). */
+  readonly currentVersion?: string;
+  readonly targetVersion?: string;
+  /** How long the update took, pull to verified (or to rolled back), for the history. */
+  readonly durationMs?: number;
+  /** Release notes of the available image (from its `org.opencontainers.image.url` or `.source`). */
+  readonly releaseUrl?: string;
 }
 
 export interface CycleReport {
@@ -28,9 +44,10 @@ export interface CycleReport {
   readonly counts: Readonly<Record<ContainerStatus, number>>;
 }
 
-const ALL_STATUSES: readonly ContainerStatus[] = [
+export const ALL_STATUSES: readonly ContainerStatus[] = [
   'fresh',
   'stale',
+  'pending',
   'updated',
   'rolled-back',
   'failed',

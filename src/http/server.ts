@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import type { Logger } from '../logging/logger.js';
+import { AccessControl } from './access.js';
+import { stripBasePath } from './base-path.js';
 import type { CycleTrigger } from './cycle-trigger.js';
 import { FollowUpTrigger } from './follow-up-trigger.js';
 import { healthHandler, type EnginePing } from './health-handler.js';
@@ -10,8 +13,11 @@ import { DEFAULT_BODY_LIMIT_BYTES } from './read-body.js';
 import { registryHookHandler } from './registry-hook-handler.js';
 import { reportHandler } from './report-handler.js';
 import type { ReportReader } from './report-store.js';
+import type { EventStreams } from './events-handler.js';
 import { errorBody, json, type Reply } from './reply.js';
 import { Router, type Route } from './router.js';
+import { SessionStore } from './sessions.js';
+import { statusRoutes, type StatusPageDependencies } from './status-routes.js';
 import { updateHandler } from './update-handler.js';
 
 export interface HttpApiSettings {
@@ -23,6 +29,10 @@ export interface HttpApiSettings {
   readonly metricsNeedToken: boolean;
   readonly bodyLimitBytes?: number;
   readonly pingTimeoutMs?: number;
+  /** The path prefix behind a reverse proxy (`/refit`), normalised; absent or `''` for none. */
+  readonly basePath?: string;
+  /** The status page read-only for anybody; absent: only when no token is set (see access.ts). */
+  readonly readOnlyView?: boolean;
 }
 
 export interface HttpApiDependencies {
@@ -31,6 +41,8 @@ export interface HttpApiDependencies {
   readonly reports: ReportReader;
   readonly metrics: MetricsSource | undefined;
   readonly logger: Logger;
+  /** The status page, history and event stream; without it refit serves the API alone. */
+  readonly page?: StatusPageDependencies;
 }
 
 const UPDATE_OFF =
@@ -42,13 +54,16 @@ const CLOSE_GRACE_MS = 1_000;
 
 /**
  * refit's HTTP API on node:http: health, metrics, Watchtower's update trigger, the last report
- * and the registry webhook. Stopping is graceful: new requests are refused, requests waiting for
- * a cycle get their answer, then the connections close.
+ * and the registry webhook, and with `page` the status page, history, event stream and actions
+ * (status-routes.ts). Stopping is graceful: new requests are refused, requests waiting for a
+ * cycle get their answer, event streams end, then the connections close.
  */
 export class HttpApi {
   private readonly server: Server;
   private readonly router: Router;
   private readonly followUps: FollowUpTrigger;
+  private readonly base: string;
+  private readonly streams: EventStreams | undefined;
   private stopping = false;
   private inFlight = 0;
   private closed: Promise<void> | undefined;
@@ -58,7 +73,30 @@ export class HttpApi {
     private readonly deps: HttpApiDependencies,
   ) {
     this.followUps = new FollowUpTrigger(deps.scheduler, 'registry', deps.logger);
-    this.router = new Router(this.routes(settings), settings.token);
+    this.base = settings.basePath ?? '';
+    const access = new AccessControl({
+      token: settings.token,
+      readOnlyView: settings.readOnlyView,
+      sessions: new SessionStore(),
+    });
+    const routes = this.routes(settings);
+    if (deps.page !== undefined) {
+      const page = statusRoutes({
+        deps: deps.page,
+        access,
+        base: this.base,
+        token: settings.token,
+        stopping: () => this.stopping,
+        logger: deps.logger,
+      });
+      routes.push(...page.routes);
+      this.streams = page.streams;
+    }
+    this.router = new Router(
+      routes,
+      access,
+      (url) => `${this.base}/login?next=${encodeURIComponent(`${url.pathname}${url.search}`)}`,
+    );
     this.server = createServer((req, res) => {
       void this.handle(req, res);
     });
@@ -88,6 +126,7 @@ export class HttpApi {
     if (this.closed !== undefined) return this.closed;
     this.stopping = true;
     this.followUps.close();
+    this.streams?.closeAll();
     this.closed = new Promise<void>((resolve) => {
       if (!this.server.listening) {
         resolve();
@@ -154,6 +193,8 @@ export class HttpApi {
     const started = Date.now();
     // Resolved against a fixed origin so `//x` stays a path instead of becoming a host.
     const url = new URL(`http://refit.invalid${req.url?.startsWith('/') === true ? req.url : '/'}`);
+    // Behind a proxy the prefix may arrive or may have been stripped: both are answered.
+    url.pathname = stripBasePath(url.pathname, this.base);
     let reply: Reply;
     try {
       reply = await this.router.dispatch({ req, url });
@@ -183,17 +224,41 @@ export class HttpApi {
     res.setHeader('cache-control', 'no-store');
     // While stopping, every answer ends its connection, so nothing keeps the server open.
     if (this.stopping) res.setHeader('connection', 'close');
-    let body: string;
+    let body: string | Buffer;
     if (reply.kind === 'json') {
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       res.setHeader('content-type', 'application/json; charset=utf-8');
       body = `${JSON.stringify(reply.body)}\n`;
-    } else {
+    } else if (reply.kind === 'text') {
       res.setHeader('content-type', reply.contentType);
       body = reply.body;
+    } else if (reply.kind === 'body') {
+      for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+      body = reply.compress === true ? this.compressed(req, res, reply.body) : reply.body;
+    } else {
+      for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      reply.start(req, res);
+      return;
+    }
+    if (reply.status === 304) {
+      res.end();
+      return;
     }
     res.setHeader('content-length', Buffer.byteLength(body));
     res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** Gzips a page for clients that accept it: the container list shrinks to a tenth. */
+  private compressed(req: IncomingMessage, res: ServerResponse, body: string | Buffer): string | Buffer {
+    res.setHeader('vary', 'accept-encoding');
+    const accepted = req.headers['accept-encoding'];
+    if (accepted === undefined || !/\bgzip\b/.test(accepted) || Buffer.byteLength(body) < 1024) return body;
+    res.setHeader('content-encoding', 'gzip');
+    return gzipSync(body, { level: 6 });
   }
 
   /** Connections with no request in progress (e.g. a client that never sent one) are cut. */

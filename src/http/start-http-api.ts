@@ -5,10 +5,17 @@ import type { EnginePing } from './health-handler.js';
 import type { MetricsSource } from './metrics-handler.js';
 import type { ReportReader } from './report-store.js';
 import { HttpApi } from './server.js';
+import type { StatusPageDependencies } from './status-routes.js';
 
 export type HttpApiConfig = Pick<
   Config,
-  'httpApiPort' | 'httpApiHost' | 'httpApiToken' | 'httpApiUpdate' | 'httpApiMetrics'
+  | 'httpApiPort'
+  | 'httpApiHost'
+  | 'httpApiToken'
+  | 'httpApiUpdate'
+  | 'httpApiMetrics'
+  | 'httpBasePath'
+  | 'httpReadOnlyView'
 >;
 
 export interface StartHttpApiDependencies {
@@ -17,6 +24,8 @@ export interface StartHttpApiDependencies {
   readonly reports: ReportReader;
   readonly metrics: MetricsSource | undefined;
   readonly logger: Logger;
+  /** The status page on `/`, `/v1/history` and `/v1/events`; absent: the API alone. */
+  readonly page?: StatusPageDependencies;
 }
 
 /**
@@ -45,6 +54,8 @@ export async function startHttpApi(
       token: config.httpApiToken,
       updateApi: config.httpApiUpdate,
       metricsNeedToken: config.httpApiMetrics,
+      basePath: config.httpBasePath,
+      ...(config.httpReadOnlyView === undefined ? {} : { readOnlyView: config.httpReadOnlyView }),
     },
     deps,
   );
@@ -55,6 +66,7 @@ export async function startHttpApi(
       port: address.port,
       updateApi: config.httpApiUpdate,
       metricsNeedToken: config.httpApiMetrics,
+      statusPage: deps.page === undefined ? false : `${config.httpBasePath}/`,
     },
     'HTTP API listening',
   );

@@ -53,6 +53,7 @@ export function cycleFigures(report: CycleReport): CycleFigures {
 export function updateAvailable(container: ContainerReport): boolean | undefined {
   switch (container.status) {
     case 'stale':
+    case 'pending':
     case 'rolled-back':
       return true;
     case 'fresh':

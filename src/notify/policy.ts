@@ -38,7 +38,9 @@ export function decide(report: CycleReport, level: NotificationLevel, told: Told
         next.delete(container.name);
         if (level !== 'failures' || container.status === 'fresh') kept.push(container);
         break;
-      case 'stale': {
+      // A waiting update is news once per target, as a new image is.
+      case 'stale':
+      case 'pending': {
         if (level === 'failures') break;
         const digest = container.remoteDigest;
         if (digest !== undefined && told.get(container.name) === digest) break;

@@ -12,6 +12,8 @@ import type { ContainerReport, ContainerStatus, CycleReport } from '../domain/re
 const STATES: Readonly<Record<ContainerStatus, string>> = {
   fresh: 'Fresh',
   stale: 'Stale',
+  // Watchtower has no waiting update: one that waits is, to it, a new image found.
+  pending: 'Stale',
   updated: 'Updated',
   'rolled-back': 'Failed',
   failed: 'Failed',

@@ -55,13 +55,16 @@ export function reportTitle(report: CycleReport, hostname: string): string {
   if (counts.stale > 0) {
     parts.push(counts.stale === 1 ? '1 new image available' : `${counts.stale} new images available`);
   }
+  if (counts.pending > 0) {
+    parts.push(counts.pending === 1 ? '1 update waiting' : `${counts.pending} updates waiting`);
+  }
   return `refit on ${hostname}: ${parts.length === 0 ? 'no changes' : parts.join(', ')}`;
 }
 
 /** Something broke (error), something waits for a human (warning), or all went well (info). */
 export function reportSeverity(report: CycleReport): NotificationSeverity {
   if (report.counts.failed > 0 || report.counts['rolled-back'] > 0) return 'error';
-  if (report.counts.stale > 0) return 'warning';
+  if (report.counts.stale > 0 || report.counts.pending > 0) return 'warning';
   return 'info';
 }
 

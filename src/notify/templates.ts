@@ -9,7 +9,7 @@ import type { ContainerReport, ContainerStatus, CycleReport } from '../domain/re
 export interface TemplateEntry {
   readonly name: string;
   readonly image: string;
-  /** The report's status word: updated, rolled-back, failed, stale, fresh or skipped. */
+  /** The report's status word: updated, rolled-back, failed, stale, pending, fresh or skipped. */
   readonly status: ContainerStatus;
   readonly reason: string;
   /** Short digest the container ran (`sha256:` and 12 hex digits); empty when unknown. */
@@ -19,6 +19,14 @@ export interface TemplateEntry {
   /** `old → new` when both digests are known and differ; empty otherwise. */
   readonly change: string;
   readonly monitorOnly: boolean;
+  /** `1.4.2 → 1.4.3` when the versions are known (a followed tag, or the images' version labels); empty otherwise. */
+  readonly versionChange: string;
+  /** The tag the container moves (or would move) to, when a policy follows versions; empty otherwise. */
+  readonly targetTag: string;
+  /** The new image's release notes or source (its OCI labels); empty when unknown. */
+  readonly releaseUrl: string;
+  /** For a pending update: when it may go ahead (ISO time); empty when it waits for approval. */
+  readonly pendingUntil: string;
 }
 
 export interface TemplateCounts {
@@ -26,6 +34,7 @@ export interface TemplateCounts {
   readonly rolledBack: number;
   readonly failed: number;
   readonly stale: number;
+  readonly pending: number;
   readonly fresh: number;
   readonly skipped: number;
 }
@@ -44,6 +53,8 @@ export interface TemplateView {
   readonly rolledBack: readonly TemplateEntry[];
   readonly failed: readonly TemplateEntry[];
   readonly stale: readonly TemplateEntry[];
+  /** Updates that wait for a cooldown, an approval or a maintenance window. */
+  readonly pending: readonly TemplateEntry[];
   /** Every container the message is about, in the order above (fresh and skipped ones are only counted). */
   readonly entries: readonly TemplateEntry[];
 }
@@ -75,6 +86,15 @@ function entryOf(container: ContainerReport): TemplateEntry {
     newDigest,
     change,
     monitorOnly: container.monitorOnly,
+    versionChange:
+      container.currentVersion !== undefined &&
+      container.targetVersion !== undefined &&
+      container.currentVersion !== container.targetVersion
+        ? `${container.currentVersion} → ${container.targetVersion}`
+        : '',
+    targetTag: container.targetTag ?? '',
+    releaseUrl: container.releaseUrl ?? '',
+    pendingUntil: container.pendingUntil ?? '',
   };
 }
 
@@ -93,6 +113,7 @@ export function buildTemplateView(report: CycleReport, hostname: string, title: 
   const rolledBack = byStatus('rolled-back');
   const failed = byStatus('failed');
   const stale = byStatus('stale');
+  const pending = byStatus('pending');
   const duration = formatDuration(report.durationMs);
   return {
     hostname,
@@ -106,6 +127,7 @@ export function buildTemplateView(report: CycleReport, hostname: string, title: 
       rolledBack: report.counts['rolled-back'],
       failed: report.counts.failed,
       stale: report.counts.stale,
+      pending: report.counts.pending,
       fresh: report.counts.fresh,
       skipped: report.counts.skipped,
     },
@@ -113,7 +135,8 @@ export function buildTemplateView(report: CycleReport, hostname: string, title: 
     rolledBack,
     failed,
     stale,
-    entries: [...updated, ...rolledBack, ...failed, ...stale],
+    pending,
+    entries: [...updated, ...rolledBack, ...failed, ...stale, ...pending],
   };
 }
 
@@ -123,7 +146,8 @@ export const DEFAULT_TEXT_TEMPLATE = `{{#counts.updated}}
 Updated:
 {{/counts.updated}}
 {{#updated}}
-- {{name}} ({{image}}){{#change}}: {{change}}{{/change}}
+- {{name}} ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} ({{change}}){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: {{change}}{{/change}}{{/versionChange}}{{#releaseUrl}}
+  {{releaseUrl}}{{/releaseUrl}}
 {{/updated}}
 {{#counts.rolledBack}}
 Rolled back:
@@ -143,8 +167,16 @@ Failed:
 New images available:
 {{/counts.stale}}
 {{#stale}}
-- {{name}} ({{image}}){{#change}}: {{change}}{{/change}}{{#monitorOnly}} (monitor only){{/monitorOnly}}
+- {{name}} ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} ({{change}}){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: {{change}}{{/change}}{{/versionChange}}{{#monitorOnly}} (monitor only){{/monitorOnly}}{{#releaseUrl}}
+  {{releaseUrl}}{{/releaseUrl}}
 {{/stale}}
+{{#counts.pending}}
+Waiting:
+{{/counts.pending}}
+{{#pending}}
+- {{name}} ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} ({{change}}){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: {{change}}{{/change}}{{/versionChange}}
+  {{reason}}
+{{/pending}}
 
 {{summary}}
 `;
@@ -153,7 +185,7 @@ export const DEFAULT_MARKDOWN_TEMPLATE = `{{#counts.updated}}
 **Updated**
 {{/counts.updated}}
 {{#updated}}
-- \`{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}
+- \`{{name}}\` ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} (\`{{oldDigest}}\` → \`{{newDigest}}\`){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}{{/versionChange}}{{#releaseUrl}} [release]({{releaseUrl}}){{/releaseUrl}}
 {{/updated}}
 {{#counts.rolledBack}}
 **Rolled back**
@@ -173,8 +205,15 @@ export const DEFAULT_MARKDOWN_TEMPLATE = `{{#counts.updated}}
 **New images available**
 {{/counts.stale}}
 {{#stale}}
-- \`{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}{{#monitorOnly}} (monitor only){{/monitorOnly}}
+- \`{{name}}\` ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} (\`{{oldDigest}}\` → \`{{newDigest}}\`){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}{{/versionChange}}{{#monitorOnly}} (monitor only){{/monitorOnly}}{{#releaseUrl}} [release]({{releaseUrl}}){{/releaseUrl}}
 {{/stale}}
+{{#counts.pending}}
+**Waiting**
+{{/counts.pending}}
+{{#pending}}
+- \`{{name}}\` ({{image}}){{#versionChange}}: {{versionChange}}{{/versionChange}}
+  {{reason}}
+{{/pending}}
 
 _{{summary}}_
 `;

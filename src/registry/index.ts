@@ -4,7 +4,10 @@ export type {
   RegistryClient,
   RegistryCycle,
   RegistryMirrorRoutes,
+  RegistryTags,
 } from './registry-client.js';
+export type { ImageConfigFacts, RegistryImageConfigs } from './image-config.js';
+export { formatPlatform, hostPlatform, type Platform } from './platform.js';
 export type { FetchedManifest, ReferrerDescriptor, RegistryArtifacts } from './registry-artifacts.js';
 export {
   DEFAULT_RATE_LIMIT_POLICY,

@@ -72,6 +72,8 @@ export class ArtifactReader implements RegistryArtifacts {
     private readonly auth: RegistryAuth,
     private readonly transport: TransportPolicy,
     private readonly maxManifestBytes: number,
+    /** What the requests are counted as: signatures, or image configs for the update policies. */
+    private readonly kind: 'signature' | 'config' = 'signature',
   ) {}
 
   async getManifest(
@@ -83,13 +85,13 @@ export class ArtifactReader implements RegistryArtifacts {
     const target = targetOf(ref, reference);
     await this.auth.ready();
     return authenticatedRequest(this.http, this.auth, {
-      kind: 'signature',
+      kind: this.kind,
       method: 'GET',
       url: this.url(ref, `manifests/${reference}`),
       target,
       headers: { accept: accept.join(', ') },
       signal,
-      label: 'signature manifest request',
+      label: `${this.kind} manifest request`,
       consume: async (response) => {
         if (response.statusCode === 404) return undefined;
         if (response.statusCode !== 200) throw statusError(response, target);
@@ -115,8 +117,8 @@ export class ArtifactReader implements RegistryArtifacts {
     await this.auth.ready();
     const origin = this.url(ref, `blobs/${digest}`);
     const fetchFrom = (url: URL): Promise<BlobAnswer> => {
-      const request = { kind: 'signature' as const, method: 'GET' as const, url, target, signal };
-      const label = 'signature blob request';
+      const request = { kind: this.kind, method: 'GET' as const, url, target, signal };
+      const label = `${this.kind} blob request`;
       const consume = (response: RegistryResponse): Promise<BlobAnswer> =>
         this.readBlob(response, url, target, maxBytes);
       // Registries hand blobs out from storage elsewhere (S3, a CDN) through a redirect, whose

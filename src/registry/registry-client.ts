@@ -22,6 +22,20 @@ export interface RegistryClient {
 }
 
 /**
+ * Repositories' tag lists, for containers that follow versions (`refit.follow`). A separate port
+ * from RegistryClient: only those containers need it, and an idle `digest` cycle never reads one.
+ */
+export interface RegistryTags {
+  /**
+   * Every tag of `ref`'s repository (`ref`'s tag only names the image in errors), in the
+   * registry's order, all pages followed. Read at most once per repository per cycle (see
+   * `beginCycle`); conditional on the registry's ETag where it gives one. Rejects with a
+   * RegistryError like a manifest check.
+   */
+  listTags(ref: ImageReference, signal?: AbortSignal): Promise<readonly string[]>;
+}
+
+/**
  * The cycle's side of the registry client: a cycle starts with `beginCycle`, which lets every
  * registry be asked again (one at its rate-limit reserve was not, for the rest of the last
  * cycle) and tries again the mirrors that failed.

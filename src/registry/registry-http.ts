@@ -8,9 +8,11 @@ import { parseRetryAfter } from './retry-after.js';
 
 /**
  * What a registry request is for: a manifest check, a token from the registry's token server,
- * or a signature (its manifest, payload blob or referrers list), asked only for new digests.
+ * a signature (its manifest, payload blob or referrers list), asked only for new digests, a
+ * repository's tag list (for containers that follow versions), or an image config (a candidate's
+ * manifest and config blob, for its age and labels).
  */
-export type RegistryRequestKind = 'manifest' | 'token' | 'signature';
+export type RegistryRequestKind = 'manifest' | 'token' | 'signature' | 'tags' | 'config';
 
 /** One HTTP request refit made to a registry or token server, for metrics. */
 export interface RegistryRequestEvent {

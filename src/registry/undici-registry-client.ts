@@ -5,6 +5,8 @@ import { AcrRefreshTokens } from './acr-exchange.js';
 import type { CredentialProvider } from './credentials.js';
 import { ManifestResolver } from './manifest-resolver.js';
 import { RateLimitTracker, type RateLimitEvent, type RateLimitPolicy } from './rate-limit.js';
+import { ImageConfigReader, type RegistryImageConfigs } from './image-config.js';
+import type { Platform } from './platform.js';
 import { ArtifactReader, type RegistryArtifacts } from './registry-artifacts.js';
 import { RegistryAuth } from './registry-auth.js';
 import type {
@@ -12,6 +14,7 @@ import type {
   RegistryClient,
   RegistryCycle,
   RegistryMirrorRoutes,
+  RegistryTags,
 } from './registry-client.js';
 import { RegistryError, type RegistryTarget } from './registry-error.js';
 import {
@@ -26,6 +29,7 @@ import { createTransportPolicy, type TransportPolicy } from './registry-transpor
 import { DEFAULT_REQUEST_BUDGET, RequestBudget, type RequestBudgetSettings } from './request-budget.js';
 import { SchemeProbe } from './scheme-probe.js';
 import { createSchemeFileStore } from './scheme-store.js';
+import { TagLister } from './tag-list.js';
 import { TokenCache } from './token-cache.js';
 
 export interface RegistryClientOptions {
@@ -63,16 +67,23 @@ export interface RegistryClientOptions {
    * schemes live in memory only.
    */
   readonly schemeFile?: string | undefined;
+  /** `n` of the first tag list request; without it each registry picks its page size. */
+  readonly tagsPageSize?: number | undefined;
+  /** The platform whose config is read from an image index; this host's by default. */
+  readonly platform?: Platform | undefined;
 }
 
 export type ClosableRegistryClient = RegistryClient &
   RegistryCycle &
   RegistryArtifacts &
+  RegistryTags &
+  RegistryImageConfigs &
   RegistryMirrorRoutes & { close(): Promise<void> };
 
 /**
  * The undici adapter of the registry ports: manifest checks (one HEAD per image, never a pull;
- * mirrors first when configured), the artifacts signature checks read, per-registry rate-limit
+ * mirrors first when configured), the artifacts signature checks read, tag lists and image
+ * configs for the update policies, per-registry rate-limit
  * budgets and request pacing, and the routes pulls can take through mirrors.
  */
 export function createRegistryClient(options: RegistryClientOptions): ClosableRegistryClient {
@@ -130,17 +141,28 @@ export function createRegistryClient(options: RegistryClientOptions): ClosableRe
   );
   const client = new UndiciRegistryClient(resolver, mirrors, transport, options.logger);
   const artifacts = new ArtifactReader(http, auth, transport, maxManifestBytes);
+  const tags = new TagLister(http, auth, transport, {
+    pageSize: options.tagsPageSize,
+    logger: options.logger,
+  });
+  const configs = new ImageConfigReader(
+    new ArtifactReader(http, auth, transport, maxManifestBytes, 'config'),
+    options.platform,
+  );
   return {
     getManifestDigest: (ref, signal) => client.getManifestDigest(ref, signal),
     beginCycle() {
       rateLimits.beginCycle();
       client.beginCycle();
+      tags.beginCycle();
     },
     rateLimitOf: (registry) => rateLimits.state(registry),
     getManifest: (ref, accept, signal) => artifacts.getManifest(ref, accept, signal),
     getBlob: (ref, digest, maxBytes, signal) => artifacts.getBlob(ref, digest, maxBytes, signal),
     getReferrers: (ref, digest, artifactType, signal) =>
       artifacts.getReferrers(ref, digest, artifactType, signal),
+    listTags: (ref, signal) => tags.listTags(ref, signal),
+    getImageConfig: (ref, digest, platform, signal) => configs.getImageConfig(ref, digest, platform, signal),
     pullSources: (ref, digest) => mirrors.pullSources(ref, digest),
     localDigests: (ref, repoDigests) => mirrors.localDigests(ref, repoDigests),
     async close() {

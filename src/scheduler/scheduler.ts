@@ -36,6 +36,8 @@ export class Scheduler {
   private timer: LongTimer | undefined;
   private cronTask: ScheduledTask | undefined;
   private stopped = false;
+  /** When the interval timer fires next (ms since the epoch); cron schedules ask their task. */
+  private nextIntervalAt: number | undefined;
 
   constructor(private readonly options: SchedulerOptions) {
     this.flight = new SingleFlight<CycleRequest>(async (request) => {
@@ -86,6 +88,13 @@ export class Scheduler {
     return this.flight.busy;
   }
 
+  /** When the next scheduled cycle starts; `undefined` without periodic cycles or once stopped. */
+  nextRunAt(): Date | undefined {
+    if (this.stopped) return undefined;
+    if (this.cronTask !== undefined) return this.cronTask.getNextRun() ?? undefined;
+    return this.nextIntervalAt === undefined ? undefined : new Date(this.nextIntervalAt);
+  }
+
   /** Stops triggering new cycles and waits for a running one to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -109,6 +118,7 @@ export class Scheduler {
    * timer is chained, so intervals beyond Node's 24.8-day timer limit wait their whole length.
    */
   private scheduleInterval(seconds: number): void {
+    this.nextIntervalAt = Date.now() + seconds * 1000;
     this.timer = setLongTimeout(() => {
       if (this.stopped) return;
       this.trigger({ reason: 'interval' });

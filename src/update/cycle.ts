@@ -2,8 +2,12 @@ import type { DockerClient } from '../docker/docker-client.js';
 import { buildCycleReport, type ContainerReport, type CycleReport } from '../domain/report.js';
 import type { Logger } from '../logging/logger.js';
 import type { RegistryClient } from '../registry/registry-client.js';
-import { checkContainers, type CheckedContainer } from './detect/check.js';
+import type { ImageReference } from '../domain/image-ref.js';
+import { checkContainers } from './detect/check.js';
+import { discoverContainers } from './detect/discover.js';
 import { mayBeWatched, selectContainers, type Candidate, type SelectionOptions } from './detect/select.js';
+import type { PolicyGate } from './plan/policy-gate.js';
+import type { Subject } from './subject.js';
 
 export interface CycleDependencies {
   readonly docker: DockerClient;
@@ -14,7 +18,15 @@ export interface CycleDependencies {
   readonly registryConcurrency: number;
   readonly signal?: AbortSignal;
   /** The update engine; without it (detection only) stale containers stay reported as stale. */
-  readonly update?: (checked: readonly CheckedContainer[]) => Promise<ContainerReport[]>;
+  readonly update?: (subjects: readonly Subject[]) => Promise<ContainerReport[]>;
+  /** Before anything else: finishes or undoes swaps an earlier cycle or the engine left open. */
+  readonly recover?: () => Promise<void>;
+  /** The update policies: what is swapped now, what waits, what is only reported. */
+  readonly policies?: Pick<PolicyGate, 'beforeUpdates' | 'afterUpdates'>;
+  /** See CheckDependencies.listTags (containers following versions). */
+  readonly listTags?: (ref: ImageReference, signal?: AbortSignal) => Promise<readonly string[]>;
+  /** See CheckDependencies.localDigests (mirrors). */
+  readonly localDigests?: (ref: ImageReference, repoDigests: readonly string[]) => string[];
   /**
    * The level a failed registry check of an image is logged at (`--warn-on-head-failure`);
    * info when absent. Other failures and stale containers are always logged at info.
@@ -33,8 +45,15 @@ export interface CycleDependencies {
  */
 export async function runCycle(deps: CycleDependencies): Promise<CycleReport> {
   const started = deps.now();
-  const containers = await deps.docker.listContainers((container) => mayBeWatched(container, deps.selection));
-  const selection = selectContainers(containers, deps.selection);
+  await deps.recover?.();
+  const discovered = await discoverContainers(deps.docker, (container) =>
+    mayBeWatched(container, deps.selection),
+  );
+  const inspects = new Map(discovered.map(({ container, inspect }) => [container.id, inspect]));
+  const selection = selectContainers(
+    discovered.map(({ container }) => container),
+    deps.selection,
+  );
   for (const { container, why } of selection.ignored) {
     deps.logger.debug({ container: container.name, why }, 'container not watched');
   }
@@ -51,13 +70,18 @@ export async function runCycle(deps: CycleDependencies): Promise<CycleReport> {
   });
 
   await deps.aroundCheck?.('pre-check', selection.candidates);
-  const checked = await checkContainers(selection.candidates, {
-    docker: deps.docker,
-    registry: deps.registry,
-    logger: deps.logger,
-    concurrency: deps.registryConcurrency,
-    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
-  });
+  const checked = await checkContainers(
+    selection.candidates.map((candidate) => ({ candidate, inspect: inspects.get(candidate.container.id) })),
+    {
+      docker: deps.docker,
+      registry: deps.registry,
+      logger: deps.logger,
+      concurrency: deps.registryConcurrency,
+      ...(deps.localDigests === undefined ? {} : { localDigests: deps.localDigests }),
+      ...(deps.listTags === undefined ? {} : { listTags: deps.listTags }),
+      ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    },
+  );
   for (const { report } of checked) {
     if (report.status === 'stale' || report.status === 'failed') {
       // The registry failed when the local digests were read but no remote one came back.
@@ -70,7 +94,9 @@ export async function runCycle(deps: CycleDependencies): Promise<CycleReport> {
     }
   }
 
+  await deps.policies?.beforeUpdates(checked);
   const outcomes = deps.update === undefined ? checked.map((c) => c.report) : await deps.update(checked);
+  await deps.policies?.afterUpdates(checked);
   // Post-check hooks run in the container as it is now: the new one where one replaced it.
   const replacements = new Map(
     outcomes.flatMap((o) => (o.newId === undefined ? [] : [[o.id, o.newId] as const])),

@@ -69,3 +69,53 @@ describe('crash safety', () => {
     else expect(after.Id).toBe(originalIds.get(point));
   });
 });
+
+/**
+ * Swaps run side by side, so a kill can catch several in flight at once: refit killed as the
+ * fourth of four concurrent swaps starts its new container, then started again.
+ */
+describe('crash safety with four swaps in flight', () => {
+  let bed: Testbed;
+  const scope = uniqueName('crash4');
+  const labels = { 'com.centurylinklabs.watchtower.scope': scope };
+  const names = ['s0', 's1', 's2', 's3'].map((suffix) => `${scope}-${suffix}`);
+  const originalIds = new Map<string, string>();
+
+  beforeAll(async () => {
+    bed = loadTestbed();
+    for (const [index, name] of names.entries()) {
+      const ref = `${bed.registries.open.host}/${scope}/svc${index}:latest`;
+      await buildTestImage(ref, { marker: `${scope}-${index}-1` });
+      await pushImage(ref);
+      originalIds.set(name, await runTestContainer(ref, { name, labels }));
+      await buildTestImage(ref, { marker: `${scope}-${index}-2` });
+      await pushImage(ref);
+      await docker(['image', 'rm', ref]);
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    await removeTestContainers();
+  });
+
+  it('leaves every service running under its name, and nothing stray', async () => {
+    // A long settle time keeps the first three in their verification when the fourth starts.
+    const env = { ...updateEnv(bed, tempStateDir()), REFIT_SETTLE_TIME: '20s' };
+    const killed = await runRefit(['--run-once', '--scope', scope], {
+      ...env,
+      _REFIT_TEST_CRASH_AT: 'started-new#4',
+    });
+    expect(killed.code, `refit should have been killed:\n${killed.stderr.slice(-1500)}`).toBeNull();
+
+    const restarted = await runRefit(['--run-once', '--monitor-only', '--scope', scope], env);
+    expect(restarted.code, restarted.stderr.slice(-1500)).toBe(0);
+    expect(restarted.stderr.match(/recovering an interrupted swap/g)).toHaveLength(4);
+    for (const name of names) {
+      const after = await inspectContainer(name);
+      expect(after.State.Running, name).toBe(true);
+      // None had been verified: each is undone, the old container back under its name.
+      expect(after.Id, name).toBe(originalIds.get(name));
+    }
+    expect(await containerNames(`${scope}-`)).toEqual([...names].sort());
+  }, 120_000);
+});

@@ -1,10 +1,7 @@
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cloneCreateOptions,
-  parseContainerInspect,
-  parseImageInspect,
-} from '../../src/update/swap/clone/create-options.js';
+import { cloneCreateOptions } from '../../src/update/swap/clone/create-options.js';
+import { containerDocument, imageDocument } from '../support/documents.js';
 import {
   ROLES,
   V1_COMMAND,
@@ -42,9 +39,9 @@ describe('cloneCreateOptions against the real engine', () => {
     name: string,
     containerName: (idOrName: string) => string | undefined = () => undefined,
   ): Promise<string> {
-    const container = parseContainerInspect(await inspectContainer(source));
-    const oldImage = parseImageInspect(await api.getImage(container.Image).inspect());
-    const newImage = parseImageInspect(await api.getImage(v2Id ?? '').inspect());
+    const container = containerDocument(await inspectContainer(source));
+    const oldImage = imageDocument(await api.getImage(container.Image).inspect());
+    const newImage = imageDocument(await api.getImage(v2Id ?? '').inspect());
     const { createBody, extraNetworks } = cloneCreateOptions({
       container,
       oldImage,
@@ -144,7 +141,7 @@ describe('cloneCreateOptions against the real engine', () => {
 
   it('joins the network namespace of a recreated owner through its current name', async () => {
     expect(wideCloneId).toBeDefined();
-    const originalWide = parseContainerInspect(await inspectContainer(ready().names.wide));
+    const originalWide = containerDocument(await inspectContainer(ready().names.wide));
     const cloneName = `${ready().names.wide}-clone`;
     const id = await createClone(ready().names.shared, `${ready().names.shared}-clone`, (idOrName) =>
       idOrName === originalWide.Id ? cloneName : undefined,

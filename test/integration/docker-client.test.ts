@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { negotiateApiVersion } from '../../src/docker/api-version.js';
 import { DockerodeClient } from '../../src/docker/dockerode-client.js';
+import { discoverContainers } from '../../src/update/detect/discover.js';
 import { removeTestContainers, runTestContainer } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import { buildTestImage, pushImage } from '../support/images.js';
@@ -49,34 +50,47 @@ describe('DockerodeClient against the real engine', () => {
   it('names a link target by its own name, not the linking alias', async () => {
     const linker = `${name}-linker`;
     await runTestContainer(image, { name: linker, args: ['--link', `${name}:db`] });
-    const found = (await client.listContainers()).filter((c) => c.name.startsWith(name)).map((c) => c.name);
-    expect(found.sort()).toEqual([name, linker].sort());
+    const listed = (await client.listContainers()).filter((c) => c.name.startsWith(name));
+    expect(listed.map((c) => c.name).sort()).toEqual([name, linker].sort());
+    // The list has no links, but the link shows as a name of its target; the snapshot has it back.
+    expect(listed.find((c) => c.name === linker)?.links).toEqual([`/${name}:/${linker}/db`]);
+    expect(listed.find((c) => c.name === name)?.links).toEqual([]);
   });
 
-  it('keeps the original reference after the tag moved to another image', async () => {
+  it("gives the network mode a container shares another one's namespace by", async () => {
+    const sharer = `${name}-sharer`;
+    await runTestContainer(image, { name: sharer, args: ['--network', `container:${name}`] });
+    const target = (await client.listContainers()).find((c) => c.name === name);
+    const found = (await client.listContainers()).find((c) => c.name === sharer);
+    expect(found?.networkMode).toBe(`container:${target?.id ?? ''}`);
+  });
+
+  it('discovery keeps the original reference after the tag moved to another image, and the inspect it read', async () => {
     await buildTestImage(image, { marker: `${name}-moved` });
-    const found = (await client.listContainers()).find((c) => c.name === name);
-    expect(found?.imageReference).toBe(image);
+    const found = (await discoverContainers(client, () => true)).find((c) => c.container.name === name);
+    expect(found?.container.imageReference).toBe(image);
+    expect(found?.inspect?.Config.Image).toBe(image);
   });
 
   it('spends no inspect on naming the moved image of a container the caller does not want', async () => {
     // The tag moved in the test above; asked to name only other containers, the list's
     // image ID stands (no inspect was made to find the reference).
     const asked: string[] = [];
-    const listed = await client.listContainers((container) => {
+    const listed = await discoverContainers(client, (container) => {
       asked.push(container.name);
       return container.name !== name;
     });
-    const found = listed.find((c) => c.name === name);
+    const found = listed.find((c) => c.container.name === name);
     expect(asked).toContain(name);
-    expect(found?.imageReference).toBe(found?.imageId);
-    expect(found?.imageReference).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(found?.inspect).toBeUndefined();
+    expect(found?.container.imageReference).toBe(found?.container.imageId);
+    expect(found?.container.imageReference).toMatch(/^sha256:[a-f0-9]{64}$/);
   });
 
   it("reads the image's repo digests, and answers undefined for a missing image", async () => {
     const found = (await client.listContainers()).find((c) => c.name === name);
-    const snapshot = await client.inspectImage(found?.imageId ?? '');
-    expect(snapshot?.repoDigests).toContain(`${image.replace(/:1$/, '')}@${pushedDigest}`);
+    const document = await client.inspectImage(found?.imageId ?? '');
+    expect(document?.RepoDigests).toContain(`${image.replace(/:1$/, '')}@${pushedDigest}`);
     await expect(client.inspectImage(`sha256:${'0'.repeat(64)}`)).resolves.toBeUndefined();
   });
 

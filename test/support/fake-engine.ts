@@ -1,7 +1,9 @@
 import type { ImageStore, RegistryAuthConfig } from '../../src/docker/container-runtime.js';
 import type { DockerClient } from '../../src/docker/docker-client.js';
-import type { ContainerSnapshot, ImageSnapshot } from '../../src/domain/container.js';
-import { FakeRuntime } from './fake-runtime.js';
+import type { ContainerInspect } from '../../src/docker/documents/container-inspect.js';
+import type { ImageInspect } from '../../src/docker/documents/image-inspect.js';
+import type { ContainerSnapshot } from '../../src/domain/container.js';
+import { FakeRuntime, type FakeContainer } from './fake-runtime.js';
 
 interface Deployed {
   readonly reference: string;
@@ -27,7 +29,9 @@ export interface DeployOptions {
  * engine does, from a counter rather than a clock.
  */
 export class FakeEngine extends FakeRuntime implements DockerClient, ImageStore {
-  readonly images = new Map<string, ImageSnapshot>();
+  readonly images = new Map<string, ImageInspect>();
+  /** Container inspects the engine answered, by container ID: what a test counts. */
+  readonly containerInspections: string[] = [];
   /** Reference → what a pull of it brings: the image ID and the digest the registry serves. */
   readonly pullable = new Map<string, { imageId: string; digest: string }>();
   readonly startedAt = new Map<string, string>();
@@ -40,9 +44,10 @@ export class FakeEngine extends FakeRuntime implements DockerClient, ImageStore 
   addImage(imageId: string, reference: string, digest: string): void {
     const repository = reference.replace(/:[^:/]+$/, '');
     this.images.set(imageId, {
-      id: imageId,
-      repoDigests: [`${repository}@${digest}`],
-      repoTags: [reference],
+      Id: imageId,
+      RepoDigests: [`${repository}@${digest}`],
+      RepoTags: [reference],
+      Config: {},
     });
     this.tags.set(reference, imageId);
   }
@@ -88,24 +93,30 @@ export class FakeEngine extends FakeRuntime implements DockerClient, ImageStore 
     if (after !== undefined && after.running && !wasRunning) this.startedAt.set(after.id, this.tick());
   }
 
-  override inspectContainer(idOrName: string): Promise<unknown> {
+  override inspectContainer(idOrName: string): Promise<ContainerInspect | undefined> {
     if (this.dead) return Promise.reject(new Error('process is dead'));
     const c = this.lookup(idOrName);
-    const deployed = c === undefined ? undefined : this.deployed.get(c.id);
-    if (c === undefined || deployed === undefined) return Promise.resolve(undefined);
-    return Promise.resolve({
-      Id: c.id,
-      Name: `/${c.name}`,
+    if (c !== undefined) this.containerInspections.push(c.id);
+    return super.inspectContainer(idOrName);
+  }
+
+  protected override document(c: FakeContainer): ContainerInspect {
+    const base = super.document(c);
+    const deployed = this.deployed.get(c.id);
+    if (deployed === undefined) return base;
+    return {
+      ...base,
       Image: deployed.imageId,
-      Config: { Image: deployed.reference, Labels: deployed.labels, Env: [], Cmd: ['sleep', 'infinity'] },
-      HostConfig: deployed.hostConfig,
-      NetworkSettings: { Networks: {} },
-      State: {
-        Running: c.running,
-        Status: c.running ? 'running' : 'exited',
-        StartedAt: this.startedAt.get(c.id) ?? '0001-01-01T00:00:00Z',
+      Config: {
+        ...base.Config,
+        Image: deployed.reference,
+        Labels: deployed.labels,
+        Env: [],
+        Cmd: ['sleep', 'infinity'],
       },
-    });
+      HostConfig: deployed.hostConfig,
+      State: { ...base.State, StartedAt: this.startedAt.get(c.id) ?? '0001-01-01T00:00:00Z' },
+    };
   }
 
   // DockerClient
@@ -127,29 +138,39 @@ export class FakeEngine extends FakeRuntime implements DockerClient, ImageStore 
             imageId: deployed.imageId,
             state: c.running ? 'running' : 'exited',
             labels: deployed.labels,
+            networkMode:
+              typeof deployed.hostConfig['NetworkMode'] === 'string'
+                ? deployed.hostConfig['NetworkMode']
+                : 'bridge',
+            links: this.linksOf(c.name),
           },
         ];
       }),
     );
   }
 
-  inspectImage(id: string): Promise<ImageSnapshot | undefined> {
+  /** The links other containers declare to `name`'s targets, in Docker's form, as the list shows them. */
+  private linksOf(name: string): string[] {
+    const c = this.byName(name);
+    const deployed = c === undefined ? undefined : this.deployed.get(c.id);
+    const links = deployed?.hostConfig['Links'];
+    return Array.isArray(links) ? links.filter((link): link is string => typeof link === 'string') : [];
+  }
+
+  inspectImage(idOrReference: string): Promise<ImageInspect | undefined> {
+    const id = this.tags.get(idOrReference) ?? idOrReference;
     return Promise.resolve(this.images.get(id));
   }
 
   // ImageStore
 
-  pullImage(reference: string, _auth: RegistryAuthConfig | undefined): Promise<string> {
+  pullImage(reference: string, _auth: RegistryAuthConfig | undefined): Promise<ImageInspect> {
     this.calls.push(`pull ${reference}`);
     const pulled = this.pullable.get(reference);
     if (pulled === undefined) return Promise.reject(new Error(`manifest for ${reference} not found`));
     this.addImage(pulled.imageId, reference, pulled.digest);
-    return Promise.resolve(pulled.imageId);
-  }
-
-  inspectImageRaw(id: string): Promise<unknown> {
-    const image = this.images.get(id);
-    return Promise.resolve(image === undefined ? undefined : { Id: image.id, Config: {} });
+    const image = this.images.get(pulled.imageId);
+    return image === undefined ? Promise.reject(new Error('lost')) : Promise.resolve(image);
   }
 
   removeImage(): Promise<'removed' | 'in-use' | 'missing'> {

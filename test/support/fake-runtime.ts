@@ -1,6 +1,8 @@
-import type { ContainerRuntime, ExecResult, RuntimeState } from '../../src/docker/container-runtime.js';
+import type { ContainerRuntime, ExecResult } from '../../src/docker/container-runtime.js';
+import type { ContainerInspect } from '../../src/docker/documents/container-inspect.js';
+import type { RuntimeState } from '../../src/update/container-state.js';
 
-interface FakeContainer {
+export interface FakeContainer {
   id: string;
   name: string;
   running: boolean;
@@ -47,35 +49,40 @@ export class FakeRuntime implements ContainerRuntime {
     if (this.failOn !== undefined && call.startsWith(this.failOn)) throw new Error(`engine refused ${call}`);
   }
 
-  inspectContainer(idOrName: string): Promise<unknown> {
-    return Promise.resolve(this.find(idOrName));
+  /** Docker's inspect document for what the fake holds (the parts refit reads). */
+  inspectContainer(idOrName: string): Promise<ContainerInspect | undefined> {
+    if (this.dead) return Promise.reject(new Error('process is dead'));
+    const c = this.find(idOrName);
+    return Promise.resolve(c === undefined ? undefined : this.document(c));
   }
 
-  state(idOrName: string): Promise<RuntimeState> {
-    if (this.dead) throw new Error('process is dead');
-    const c = this.find(idOrName);
-    if (c === undefined) {
-      return Promise.resolve({
-        exists: false,
-        name: '',
-        running: false,
-        status: 'missing',
-        exitCode: 0,
-        health: 'none',
-        lastHealthOutput: undefined,
-        restartCount: 0,
-      });
-    }
-    return Promise.resolve({
-      exists: true,
-      name: c.name,
-      running: c.running,
-      status: c.running ? 'running' : 'exited',
-      exitCode: c.exitCode,
-      health: c.health,
-      lastHealthOutput: c.health === 'unhealthy' ? 'probe failed: connection refused' : undefined,
-      restartCount: 0,
-    });
+  protected document(c: FakeContainer): ContainerInspect {
+    const body = c.body;
+    return {
+      Id: c.id,
+      Name: `/${c.name}`,
+      Image: typeof body['Image'] === 'string' ? body['Image'] : 'sha256:fake',
+      State: {
+        Status: c.running ? 'running' : 'exited',
+        Running: c.running,
+        ExitCode: c.exitCode,
+        StartedAt: '0001-01-01T00:00:00Z',
+        Health:
+          c.health === 'none'
+            ? null
+            : {
+                Status: c.health,
+                Log: c.health === 'unhealthy' ? [{ Output: 'probe failed: connection refused' }] : [],
+              },
+      },
+      RestartCount: 0,
+      Config: {
+        ...(body as Record<string, unknown>),
+        Image: typeof body['Image'] === 'string' ? body['Image'] : 'fake:latest',
+      },
+      HostConfig: (body['HostConfig'] as ContainerInspect['HostConfig'] | undefined) ?? {},
+      NetworkSettings: { Networks: {} },
+    };
   }
 
   createContainer(name: string, body: Readonly<Record<string, unknown>>): Promise<string> {

@@ -1,16 +1,26 @@
 import type { DockerClient } from '../../src/docker/docker-client.js';
-import type { ContainerSnapshot, ImageSnapshot } from '../../src/domain/container.js';
+import type { ContainerInspect } from '../../src/docker/documents/container-inspect.js';
+import type { ImageInspect } from '../../src/docker/documents/image-inspect.js';
+import type { ContainerSnapshot } from '../../src/domain/container.js';
 import { formatImageReference, type ImageReference } from '../../src/domain/image-ref.js';
 import type { ManifestDigest, RegistryClient } from '../../src/registry/registry-client.js';
 
 /** An in-memory engine: containers and images as a test declares them. */
 export class FakeDockerClient implements DockerClient {
   readonly containers: ContainerSnapshot[] = [];
-  readonly images = new Map<string, ImageSnapshot>();
+  readonly images = new Map<string, ImageInspect>();
+  /** Container inspects a test hands out, by ID (for containers the list does not name the image of). */
+  readonly inspects = new Map<string, ContainerInspect>();
   imageInspections = 0;
+  containerInspections = 0;
 
-  addImage(image: ImageSnapshot): this {
-    this.images.set(image.id, image);
+  addImage(image: { id: string; repoDigests: readonly string[]; repoTags?: readonly string[] }): this {
+    this.images.set(image.id, {
+      Id: image.id,
+      RepoDigests: [...image.repoDigests],
+      RepoTags: [...(image.repoTags ?? [])],
+      Config: {},
+    });
     return this;
   }
 
@@ -21,6 +31,8 @@ export class FakeDockerClient implements DockerClient {
       id: container.id ?? `${container.name.padEnd(12, '0')}${'f'.repeat(52)}`,
       state: 'running',
       labels: {},
+      networkMode: 'bridge',
+      links: [],
       ...container,
     });
     return this;
@@ -34,7 +46,12 @@ export class FakeDockerClient implements DockerClient {
     return Promise.resolve([...this.containers]);
   }
 
-  inspectImage(id: string): Promise<ImageSnapshot | undefined> {
+  inspectContainer(id: string): Promise<ContainerInspect | undefined> {
+    this.containerInspections += 1;
+    return Promise.resolve(this.inspects.get(id));
+  }
+
+  inspectImage(id: string): Promise<ImageInspect | undefined> {
     this.imageInspections += 1;
     return Promise.resolve(this.images.get(id));
   }

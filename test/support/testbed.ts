@@ -221,9 +221,13 @@ export function dockerEnv(bed: Testbed, env: NodeJS.ProcessEnv = process.env): N
     // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- removing inherited variables
     delete out[name];
   }
-  // A bed from onEngine(): the second and the Swarm engine take only TLS with the client certificate.
+  // A bed from onEngine() or withEngine(): the bed's tcp:// engines take only TLS with its client
+  // certificate (one for all of them).
   const tls = tlsEngineAt(bed, bed.dockerHost);
-  return tls === undefined ? out : { ...out, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: tls.certPath };
+  if (tls !== undefined) return { ...out, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: tls.certPath };
+  return bed.dockerHost.startsWith('tcp://')
+    ? { ...out, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: bed.secondEngine.certPath }
+    : out;
 }
 
 /** dockerEnv() for any of the bed's TLS engines, including the probe, which testbed.json leaves out. */
@@ -278,6 +282,23 @@ export function readProbeEngines(bed: Testbed): { second: SecondEngineInfo; swar
     }
   };
   return { second: read('probe-second', secondEngineSchema), swarm: read('probe-swarm', swarmEngineSchema) };
+}
+
+/**
+ * The engine `testbed.sh fault up` started for the test of an engine dying under refit, as
+ * `$REFIT_TESTBED_DIR/fault.json` describes it, and the bed pointed at it (see onEngine()).
+ */
+export function readFaultEngine(bed: Testbed): { engine: TlsEngineInfo; bed: Testbed } {
+  const file = join(bed.stateDir, 'fault.json');
+  let engine: TlsEngineInfo;
+  try {
+    engine = tlsEngineSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    throw new TestbedError(`no fault engine described in ${file}: run \`bash scripts/testbed.sh fault up\``, {
+      cause: error,
+    });
+  }
+  return { engine, bed: { ...bed, dockerHost: engine.dockerHost, startedEngine: true } };
 }
 
 /** Which of the bed's registries serves `host`, if any. */

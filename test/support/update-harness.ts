@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import type { CycleReport } from '../../src/domain/report.js';
 import { runCycle } from '../../src/update/cycle.js';
 import { SwapJournal } from '../../src/update/journal/journal.js';
-import type { CheckedContainer } from '../../src/update/detect/check.js';
+import type { Subject } from '../../src/update/subject.js';
 import type { ContainerReport } from '../../src/domain/report.js';
 import {
   applyUpdates,
@@ -89,6 +89,8 @@ export function updateHarness(harness: HarnessOptions = {}) {
       reviveStopped: false,
       stopTimeoutSeconds: 10,
       lifecycleHooks: false,
+      concurrency: 1,
+      pullConcurrency: 2,
       ...harness.options,
     },
   };
@@ -122,7 +124,7 @@ export function updateHarness(harness: HarnessOptions = {}) {
 
     /** One cycle; `update` replaces the plain update engine (e.g. wrapped with a memory). */
     cycle(
-      update: (checked: readonly CheckedContainer[]) => Promise<ContainerReport[]> = (checked) =>
+      update: (checked: readonly Subject[]) => Promise<ContainerReport[]> = (checked) =>
         applyUpdates(checked, deps),
     ): Promise<CycleReport> {
       return runCycle({
@@ -139,6 +141,8 @@ export function updateHarness(harness: HarnessOptions = {}) {
           includeStopped: false,
           includeRestarting: false,
           monitorOnly: false,
+          noPull: deps.options.noPull,
+          labelTakePrecedence: deps.options.labelTakePrecedence,
           lifecycleHooks: deps.options.lifecycleHooks,
           ownContainerId: undefined,
         },

@@ -21,6 +21,8 @@ class WatchtowerId extends GoText {
 const STATES: Readonly<Record<ContainerStatus, string>> = {
   fresh: 'Fresh',
   stale: 'Stale',
+  // Watchtower has no waiting update: one that waits is, to it, a new image found.
+  pending: 'Stale',
   updated: 'Updated',
   'rolled-back': 'Failed',
   failed: 'Failed',
@@ -90,6 +92,7 @@ function entriesOf(report: CycleReport): object[] {
     });
     switch (container.status) {
       case 'stale':
+      case 'pending':
         return [line('info', `Found new ${image} image (${newId})`, { new_id: newId })];
       case 'updated':
         return [

@@ -1,5 +1,6 @@
 import type { DockerClient } from '../../docker/docker-client.js';
-import type { ImageSnapshot } from '../../domain/container.js';
+import type { ContainerInspect } from '../../docker/documents/container-inspect.js';
+import type { ImageInspect } from '../../docker/documents/image-inspect.js';
 import { isStale, localDigestsFor, shortDigest } from '../../domain/digests.js';
 import {
   formatImageReference,
@@ -11,25 +12,36 @@ import {
 import type { ContainerReport } from '../../domain/report.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../logging/logger.js';
+import { chooseTag } from '../../policy/follow-tags.js';
+import { rateLimitReserveReason } from '../../registry/registry-error.js';
 import type { ManifestDigest, RegistryClient } from '../../registry/registry-client.js';
 import { createLimiter, shareByKey } from '../../util/limiter.js';
+import type { Subject } from '../subject.js';
 import type { Candidate } from './select.js';
 
 export interface CheckDependencies {
-  readonly docker: DockerClient;
+  readonly docker: Pick<DockerClient, 'inspectImage'>;
   readonly registry: RegistryClient;
   readonly logger: Logger;
   /** Most registry requests in flight at once. */
   readonly concurrency: number;
+  /**
+   * The digests a local image is known by for a reference; by default its repo digests under the
+   * reference's own repository (the registry's mirror routes add the mirrors' names).
+   */
+  readonly localDigests?: (ref: ImageReference, repoDigests: readonly string[]) => string[];
+  /**
+   * A repository's tags, for containers that follow versions (RegistryTags.listTags); without it
+   * every container is checked by digest under its own tag.
+   */
+  readonly listTags?: (ref: ImageReference, signal?: AbortSignal) => Promise<readonly string[]>;
   readonly signal?: AbortSignal;
 }
 
-/** A checked container: its report entry plus what the update engine needs to act on it. */
-export interface CheckedContainer {
-  readonly candidate: Candidate;
-  readonly report: ContainerReport;
-  readonly reference?: ImageReference;
-}
+/** What a container following versions moves to, and what the report says about it. */
+type TargetChoice =
+  | { readonly kind: 'target'; readonly target: ImageReference; readonly extra: Partial<ContainerReport> }
+  | { readonly kind: 'done'; readonly status: 'skipped' | 'failed'; readonly reason: string };
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -54,78 +66,59 @@ function baseReport(
   };
 }
 
-type Preparation =
-  | { kind: 'done'; report: ContainerReport }
-  | { kind: 'ask'; reference: ImageReference; localDigests: string[] };
-
-function prepare(candidate: Candidate, image: Outcome<ImageSnapshot | undefined>): Preparation {
-  const base = baseReport(candidate);
+/** The reference to ask the registry about, or why the container is not asked about. */
+function referenceOf(candidate: Candidate): { reference: ImageReference } | { skip: string } {
   const raw = candidate.container.imageReference;
-  const skipped = (reason: string): Preparation => ({
-    kind: 'done',
-    report: { ...base, status: 'skipped', reason },
-  });
-
-  if (isImageId(raw)) return skipped('created from an image ID, not a name the registry knows');
-  let reference: ImageReference;
+  if (isImageId(raw)) return { skip: 'created from an image ID, not a name the registry knows' };
   try {
-    reference = parseImageReference(raw);
+    const reference = parseImageReference(raw);
+    if (reference.digest !== undefined) return { skip: `pinned to digest ${shortDigest(reference.digest)}` };
+    return { reference };
   } catch (error) {
-    return skipped(describeError(error));
+    return { skip: describeError(error) };
   }
-  if (reference.digest !== undefined) return skipped(`pinned to digest ${shortDigest(reference.digest)}`);
-
-  if (!image.ok) {
-    return {
-      kind: 'done',
-      report: { ...base, status: 'failed', reason: `cannot inspect image: ${describeError(image.error)}` },
-    };
-  }
-  if (image.value === undefined) {
-    return {
-      kind: 'done',
-      report: { ...base, status: 'failed', reason: 'the container image no longer exists' },
-    };
-  }
-  const localDigests = localDigestsFor(reference, image.value.repoDigests);
-  if (localDigests.length === 0) {
-    return skipped(
-      `the local image has no digest from ${repositoryName(reference)} (built locally or never pulled)`,
-    );
-  }
-  return { kind: 'ask', reference, localDigests };
 }
 
 function compare(
-  candidate: Candidate,
-  reference: ImageReference,
-  localDigests: string[],
+  base: Omit<ContainerReport, 'status' | 'reason'>,
+  target: ImageReference,
   remote: Outcome<ManifestDigest>,
 ): ContainerReport {
-  const base = { ...baseReport(candidate), localDigests };
-  if (!remote.ok) return { ...base, status: 'failed', reason: describeError(remote.error) };
+  const localDigests = base.localDigests ?? [];
+  if (!remote.ok) {
+    // A registry kept for its rate-limit reserve was not asked: that is a decision, not a failure.
+    const reserve = rateLimitReserveReason(remote.error);
+    if (reserve !== undefined) return { ...base, status: 'skipped', reason: reserve };
+    return { ...base, status: 'failed', reason: describeError(remote.error) };
+  }
   const remoteDigest = remote.value.digest;
-  const ref = formatImageReference(reference);
+  const ref = formatImageReference(target);
   if (isStale(remoteDigest, localDigests)) {
+    const moving = base.targetTag === undefined ? '' : `a newer version, `;
     return {
       ...base,
       remoteDigest,
       status: 'stale',
-      reason: `${ref} now points to ${shortDigest(remoteDigest)}`,
+      reason: `${moving}${ref} now points to ${shortDigest(remoteDigest)}`,
     };
   }
-  return { ...base, remoteDigest, status: 'fresh', reason: `${ref} is up to date` };
+  // A newer tag of the very image the container runs changes nothing that runs: no move to report.
+  const same: Omit<ContainerReport, 'status' | 'reason'> = { ...base };
+  delete (same as { targetTag?: string }).targetTag;
+  delete (same as { targetVersion?: string }).targetVersion;
+  delete (same as { currentVersion?: string }).currentVersion;
+  return { ...same, remoteDigest, status: 'fresh', reason: `${ref} is up to date` };
 }
 
 /**
- * Finds which candidates run an outdated image. Each distinct image is inspected once and
- * each distinct reference costs one registry request, however many containers share it;
- * nothing is pulled.
+ * Finds which candidates run an outdated image, making each its Subject. Each reference is
+ * parsed once, each distinct image inspected once and each distinct reference costs one registry
+ * request, however many containers share it; nothing is pulled.
  */
 export async function checkContainers(
-  candidates: readonly Candidate[],
+  candidates: readonly { readonly candidate: Candidate; readonly inspect: ContainerInspect | undefined }[],
   deps: CheckDependencies,
-): Promise<CheckedContainer[]> {
+): Promise<Subject[]> {
   // One limit per service: an image inspect never holds a slot a registry request could use,
   // so the registry sees `concurrency` requests in flight as soon as there are that many to send.
   const limitEngine = createLimiter(deps.concurrency);
@@ -137,15 +130,84 @@ export async function checkContainers(
   const fetchDigest = shareByKey(formatImageReference, (reference) =>
     limitRegistry(() => deps.registry.getManifestDigest(reference, deps.signal)),
   );
+  const localDigests = deps.localDigests ?? localDigestsFor;
+  const listTags = deps.listTags;
+  // A repository's tags are read once per cycle, however many containers follow it.
+  const tagsOf =
+    listTags === undefined
+      ? undefined
+      : shareByKey(repositoryName, (reference: ImageReference) =>
+          limitRegistry(() => listTags(reference, deps.signal)),
+        );
+
+  /** The reference a container is checked (and would be updated) against. */
+  const targetOf = async (candidate: Candidate, reference: ImageReference): Promise<TargetChoice> => {
+    const { follow, tagFilters } = candidate.policy;
+    if (follow === 'digest' || tagsOf === undefined) return { kind: 'target', target: reference, extra: {} };
+    const tags = await settle(tagsOf(reference));
+    if (!tags.ok) {
+      const reserve = rateLimitReserveReason(tags.error);
+      return reserve === undefined
+        ? {
+            kind: 'done',
+            status: 'failed',
+            reason: `cannot list the tags of ${repositoryName(reference)}: ${describeError(tags.error)}`,
+          }
+        : { kind: 'done', status: 'skipped', reason: reserve };
+    }
+    const choice = chooseTag(reference.tag ?? 'latest', tags.value, follow, tagFilters);
+    if (choice.kind === 'not-a-version') return { kind: 'done', status: 'skipped', reason: choice.problem };
+    if (choice.kind === 'current') return { kind: 'target', target: reference, extra: {} };
+    return {
+      kind: 'target',
+      target: { ...reference, tag: choice.tag },
+      extra: { targetTag: choice.tag, currentVersion: choice.fromVersion, targetVersion: choice.version },
+    };
+  };
 
   // Each container asks the registry as soon as its own image is read, so registry round trips
   // overlap the engine's answers instead of waiting for every image first.
   return Promise.all(
-    candidates.map(async (candidate): Promise<CheckedContainer> => {
-      const prep = prepare(candidate, await settle(inspectImage(candidate.container.imageId)));
-      if (prep.kind === 'done') return { candidate, report: prep.report };
-      const remote = await settle(fetchDigest(prep.reference));
-      const report = compare(candidate, prep.reference, prep.localDigests, remote);
+    candidates.map(async ({ candidate, inspect }): Promise<Subject> => {
+      const base = baseReport(candidate);
+      const subject = (
+        reference: ImageReference | undefined,
+        image: ImageInspect | undefined,
+        report: ContainerReport,
+        target: ImageReference | undefined = reference,
+      ): Subject => ({ candidate, reference, target, image, inspect, report });
+      const parsed = referenceOf(candidate);
+      if ('skip' in parsed)
+        return subject(undefined, undefined, { ...base, status: 'skipped', reason: parsed.skip });
+      const { reference } = parsed;
+      const image = await settle(inspectImage(candidate.container.imageId));
+      if (!image.ok) {
+        const reason = `cannot inspect image: ${describeError(image.error)}`;
+        return subject(reference, undefined, { ...base, status: 'failed', reason });
+      }
+      if (image.value === undefined) {
+        return subject(reference, undefined, {
+          ...base,
+          status: 'failed',
+          reason: 'the container image no longer exists',
+        });
+      }
+      const known = localDigests(reference, image.value.RepoDigests);
+      if (known.length === 0) {
+        const reason = `the local image has no digest from ${repositoryName(reference)} (built locally or never pulled)`;
+        return subject(reference, image.value, { ...base, status: 'skipped', reason });
+      }
+      const chosen = await targetOf(candidate, reference);
+      if (chosen.kind === 'done') {
+        return subject(reference, image.value, {
+          ...base,
+          localDigests: known,
+          status: chosen.status,
+          reason: chosen.reason,
+        });
+      }
+      const remote = await settle(fetchDigest(chosen.target));
+      const report = compare({ ...base, localDigests: known, ...chosen.extra }, chosen.target, remote);
       // No child logger here: this runs for every container every cycle, and a child costs its
       // bindings' serialization and redaction even when debug lines are off.
       if (deps.logger.isLevelEnabled('debug')) {
@@ -154,7 +216,7 @@ export async function checkContainers(
           'checked container',
         );
       }
-      return { candidate, report, reference: prep.reference };
+      return subject(reference, image.value, report, chosen.target);
     }),
   );
 }

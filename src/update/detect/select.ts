@@ -2,7 +2,13 @@ import type { ContainerSnapshot, ContainerState } from '../../domain/container.j
 import { parseImageReference, repositoryName, type ImageReference } from '../../domain/image-ref.js';
 import { hasSelfLabel, LABELS, readBooleanLabel, readStringLabel } from '../../domain/labels.js';
 import type { LabelPair } from '../../config/selection-value-schemas.js';
-import { labelProblems } from './label-problems.js';
+import {
+  readContainerPolicy,
+  type ContainerPolicy,
+  type PolicyDefaults,
+} from '../../policy/policy-labels.js';
+import type { ContainerSettings } from './container-settings.js';
+import { readLabelSettings } from './label-problems.js';
 import { hasAnyLabelPair, imageMatches as imageMatchesPattern, nameMatches } from './selection-filters.js';
 
 export interface SelectionOptions {
@@ -15,6 +21,10 @@ export interface SelectionOptions {
   readonly includeStopped: boolean;
   readonly includeRestarting: boolean;
   readonly monitorOnly: boolean;
+  /** Global no-pull: combined with each container's no-pull label into its settings. */
+  readonly noPull?: boolean;
+  /** REFIT_FOLLOW, REFIT_COOLDOWN, REFIT_UPDATE_WINDOW: what each container's policy labels override. */
+  readonly policyDefaults?: PolicyDefaults;
   /** Anchored patterns over the image's name:tag; when non-empty, only matching images are watched. */
   readonly monitorImageNames?: readonly string[];
   /** Anchored patterns over the image's name:tag; matching images are never watched. */
@@ -41,6 +51,13 @@ export interface Candidate {
   readonly container: ContainerSnapshot;
   readonly monitorOnly: boolean;
   readonly self: boolean;
+  /**
+   * Its update settings, read from its labels once, here. Undefined only for a monitor-only
+   * container whose update labels refit cannot read (and will not use).
+   */
+  readonly settings: ContainerSettings | undefined;
+  /** Its update policy (docs/policies.md), read from its labels once, here. */
+  readonly policy: ContainerPolicy;
 }
 
 /** A container the cycle looked at but will not check, with the reason (reported as skipped). */
@@ -60,6 +77,9 @@ export interface Selection {
   readonly rejected: Rejected[];
   readonly ignored: Ignored[];
 }
+
+/** Follow digests, no cooldown, no window: refit's behaviour without policy settings. */
+export const NO_POLICY_DEFAULTS: PolicyDefaults = { follow: 'digest', cooldownSeconds: 0, window: undefined };
 
 const STOPPED_STATES: ReadonlySet<ContainerState> = new Set(['created', 'exited']);
 
@@ -153,13 +173,28 @@ function classify(container: ContainerSnapshot, options: SelectionOptions): Cand
       : options.labelTakePrecedence === true
         ? monitorLabel.value
         : options.monitorOnly || monitorLabel.value;
+  const labels = readLabelSettings(
+    container.labels,
+    { updates: !monitorOnly, hooks: options.lifecycleHooks },
+    { noPull: options.noPull ?? false, labelTakePrecedence: options.labelTakePrecedence ?? false },
+  );
+  // Policy labels are refit's own: whoever sets one means it, so each is judged even when refit
+  // only monitors (which version to follow matters to what a check reports too).
+  const policy = readContainerPolicy(container.labels, options.policyDefaults ?? NO_POLICY_DEFAULTS);
   const problems = [
     ...(enable.kind === 'invalid' ? [enable.problem] : []),
     ...(monitorLabel.kind === 'invalid' ? [monitorLabel.problem] : []),
-    ...labelProblems(container.labels, { updates: !monitorOnly, hooks: options.lifecycleHooks }),
+    ...labels.problems,
+    ...(policy.ok ? [] : policy.problems),
   ];
-  if (problems.length > 0) return { container, reason: problems.join('; ') };
-  return { container, monitorOnly, self: isOwnContainer(container, options) };
+  if (problems.length > 0 || !policy.ok) return { container, reason: problems.join('; ') };
+  return {
+    container,
+    monitorOnly,
+    self: isOwnContainer(container, options),
+    settings: labels.settings,
+    policy: policy.policy,
+  };
 }
 
 /**
@@ -187,7 +222,7 @@ export function selectContainers(
   const selection: Selection = { candidates: [], rejected: [], ignored: [] };
   for (const container of containers) {
     const outcome = classify(container, options);
-    if ('monitorOnly' in outcome) selection.candidates.push(outcome);
+    if ('policy' in outcome) selection.candidates.push(outcome);
     else if ('reason' in outcome) selection.rejected.push(outcome);
     else selection.ignored.push(outcome);
   }

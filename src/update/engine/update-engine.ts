@@ -1,119 +1,91 @@
-import type { ImageStore, RegistryAuthConfig } from '../../docker/container-runtime.js';
-import { parseContainerInspect } from '../swap/clone/create-options.js';
-import type { ImageReference } from '../../domain/image-ref.js';
 import type { ContainerReport } from '../../domain/report.js';
 import { describeError } from '../../errors.js';
-import type { CheckedContainer } from '../detect/check.js';
+import { createLimiter } from '../../util/limiter.js';
 import { buildDependencyGraph } from '../plan/dependency-graph.js';
-import type { DependencyInfo } from '../plan/dependency-references.js';
-import type { ComposeHasher } from '../swap/compose-hash.js';
-import type { HandoverSettings } from '../self/handover.js';
+import { dependencyInfoOf } from '../plan/graph-input.js';
+import { independentGroups } from '../plan/independent-groups.js';
 import { planUpdates } from '../plan/update-plan.js';
-import type { SwapDependencies } from '../swap/swap.js';
-import { UpdateRun } from './update-run.js';
 import { updated, type Subject } from '../subject.js';
+import type { UpdaterDependencies } from './dependencies.js';
+import { ImagePulls } from './image-pulls.js';
+import { UpdateRun } from './update-run.js';
 
-export interface UpdateOptions {
-  readonly cleanup: boolean;
-  /**
-   * Watchtower's remove-volumes: new containers get fresh anonymous volumes, and the old ones are
-   * removed with the old container once the new one is verified (kept for a rollback until then).
-   */
-  readonly removeVolumes: boolean;
-  readonly noPull: boolean;
-  /** A container's no-pull label, false included, wins over `noPull`. */
-  readonly labelTakePrecedence: boolean;
-  readonly noRestart: boolean;
-  readonly reviveStopped: boolean;
-  readonly stopTimeoutSeconds: number;
-  readonly lifecycleHooks: boolean;
-}
+export type { UpdateOptions, UpdaterDependencies } from './dependencies.js';
 
-/** Everything a swap needs, plus images, pull credentials and the cycle's update options. */
-export interface UpdaterDependencies extends SwapDependencies {
-  readonly images: ImageStore;
-  readonly credentialsFor: (ref: ImageReference) => Promise<RegistryAuthConfig | undefined>;
-  readonly options: UpdateOptions;
-  /** The negotiated Engine API version: it decides where a MAC address goes in the create body. */
-  readonly apiVersion: string;
-  /** What a self-update helper must be told (see handover.ts). */
-  readonly handover: HandoverSettings;
-  /** Compose's config hash for a service after the pull, when it can be known (compose-hash.ts). */
-  readonly composeHash?: ComposeHasher;
-}
+/** Engine calls made at once to read the containers a run will act on. */
+const INSPECT_CONCURRENCY = 8;
 
 /**
- * The update engine: takes the checked containers, swaps the stale ones that may be updated in
+ * The update engine: takes the checked subjects, swaps the stale ones that may be updated in
  * dependency order (pull → clone → swap → verify → prune), restarts what depends on them, and
- * returns the final report entries. One container's failure never stops the others.
+ * returns the final report entries. Groups that share no dependency chain are swapped side by
+ * side (`options.concurrency` at once), so their settle times overlap; a chain keeps its order.
+ * One container's failure never stops the others.
  */
 export async function applyUpdates(
-  checked: readonly CheckedContainer[],
+  subjects: readonly Subject[],
   deps: UpdaterDependencies,
 ): Promise<ContainerReport[]> {
-  const updatable = checked.filter((c) => c.report.status === 'stale' && !c.candidate.monitorOnly);
+  // Stale, may be updated, and no policy holds it back this cycle (see plan/policy-gate.ts).
+  const updatable = subjects.filter(
+    (s) => s.report.status === 'stale' && !s.candidate.monitorOnly && s.held === undefined,
+  );
+  if (updatable.length === 0) return subjects.map((s) => s.report);
   // refit's own container is never swapped in-process: stopping it would end this very process.
-  const wanted = updatable.filter((c) => !c.candidate.self);
-  const selves = updatable.filter((c) => c.candidate.self);
-  if (updatable.length === 0) return checked.map((c) => c.report);
+  const wanted = updatable.filter((s) => !s.candidate.self);
+  const selves = updatable.filter((s) => s.candidate.self);
 
-  const subjects = new Map<string, Subject>();
-  for (const item of checked) {
-    const raw = await deps.runtime.inspectContainer(item.candidate.container.id).catch(() => undefined);
-    if (raw === undefined) continue;
-    try {
-      const inspect = parseContainerInspect(raw);
-      subjects.set(item.candidate.container.id, {
-        checked: item,
-        inspect,
-        wasRunning: item.candidate.container.state === 'running',
-        report: item.report,
-      });
-    } catch (error) {
-      deps.logger.warn({ container: item.report.name, err: describeError(error) }, 'cannot read container');
-    }
-  }
+  // Pulls of the distinct new images start now, beside the reads and the first swaps.
+  const pulls = new ImagePulls(deps, deps.options.pullConcurrency);
+  pulls.prefetch(
+    wanted.flatMap((s) =>
+      s.reference === undefined || s.candidate.settings?.noPull !== false ? [] : [s.reference],
+    ),
+  );
 
-  const graph = buildDependencyGraph([...subjects.values()].map(dependencyInfo));
+  // The containers to swap are read once each (unless discovery already did); fresh ones never.
+  const limit = createLimiter(INSPECT_CONCURRENCY);
+  await Promise.all(
+    wanted.map((subject) =>
+      limit(async () => {
+        try {
+          subject.inspect ??= await deps.runtime.inspectContainer(subject.candidate.container.id);
+          if (subject.inspect === undefined) updated(subject, 'failed', 'the container is gone');
+        } catch (error) {
+          updated(subject, 'failed', `cannot read the container: ${describeError(error)}`);
+        }
+      }),
+    ),
+  );
+
+  const byId = new Map(subjects.map((s) => [s.candidate.container.id, s]));
+  const graph = buildDependencyGraph(subjects.map(dependencyInfoOf));
   for (const warning of graph.warnings) deps.logger.warn({ warning }, 'dependency warning');
-  const staleIds = new Set(wanted.map((c) => c.candidate.container.id).filter((id) => subjects.has(id)));
+  const staleIds = new Set(
+    wanted.filter((s) => s.inspect !== undefined).map((s) => s.candidate.container.id),
+  );
   const plan = planUpdates(graph, staleIds);
   for (const blocked of plan.blocked) {
-    const subject = subjects.get(blocked.id);
+    const subject = byId.get(blocked.id);
     if (subject !== undefined) updated(subject, 'failed', blocked.reason);
   }
 
-  const run = new UpdateRun(subjects, graph, deps);
-  for (const step of plan.steps) {
-    try {
-      if (step.action === 'swap') await run.swap(step, plan.steps);
-      else await run.restart(step);
-    } catch (error) {
-      // Anything unexpected lands on this container; the next one still gets its turn.
-      const subject = subjects.get(step.id);
-      if (subject !== undefined) updated(subject, 'failed', describeError(error));
-      deps.logger.error({ container: step.name, err: describeError(error) }, 'update step failed');
-    }
-  }
+  const run = new UpdateRun(byId, graph, deps, pulls);
+  const groups = independentGroups(plan.steps, graph);
+  const limitGroups = createLimiter(Math.max(1, deps.options.concurrency));
+  await Promise.all(
+    groups.map((group) =>
+      limitGroups(async () => {
+        for (const step of group) await run.step(step, plan.steps);
+      }),
+    ),
+  );
   await run.releaseHeld();
+  await run.settleInterrupted();
   for (const self of selves) {
-    const subject = subjects.get(self.candidate.container.id);
-    if (subject === undefined) continue;
-    await run.handOver(subject).catch((error: unknown) => {
-      updated(subject, 'failed', `self-update could not start: ${describeError(error)}`);
+    await run.handOver(self).catch((error: unknown) => {
+      updated(self, 'failed', `self-update could not start: ${describeError(error)}`);
     });
   }
-
-  return checked.map((c) => subjects.get(c.candidate.container.id)?.report ?? c.report);
-}
-
-function dependencyInfo(subject: Subject): DependencyInfo {
-  const { inspect } = subject;
-  return {
-    id: inspect.Id,
-    name: subject.checked.candidate.container.name,
-    links: inspect.HostConfig.Links ?? [],
-    networkMode: inspect.HostConfig.NetworkMode ?? '',
-    labels: subject.checked.candidate.container.labels,
-  };
+  return subjects.map((s) => s.report);
 }

@@ -1,114 +1,118 @@
-import { parseImageInspect } from '../swap/clone/create-options.js';
+import type { ContainerInspect } from '../../docker/documents/container-inspect.js';
+import type { ImageInspect } from '../../docker/documents/image-inspect.js';
 import { shortDigest } from '../../domain/digests.js';
-import { formatImageReference, type ImageReference } from '../../domain/image-ref.js';
+import { formatImageReference } from '../../domain/image-ref.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../logging/logger.js';
-import { cloneForImage } from '../swap/clone/clone-for-image.js';
-import { withComposeHash } from '../swap/compose-hash.js';
-import { currentRun } from '../journal/container-run.js';
-import { startHandover } from '../self/handover.js';
-import { readContainerSettings, type ContainerSettings } from '../detect/container-settings.js';
-import type { DependencyGraph } from '../plan/dependency-graph.js';
+import { runtimeState } from '../container-state.js';
 import { runHook } from '../hooks.js';
-import { swapContainer, type SwapOutcome } from '../swap/swap.js';
+import type { DependencyGraph } from '../plan/dependency-graph.js';
 import { withDependents, type PlanStep } from '../plan/update-plan.js';
-import { SAME_IMAGE, updated, type Subject } from '../subject.js';
-import type { UpdaterDependencies } from './update-engine.js';
+import { startHandover } from '../self/handover.js';
+import type { SwapOutcome } from '../swap/swap.js';
+import { SAME_IMAGE, updated, wasRunning, type Subject } from '../subject.js';
+import type { ContainerSettings } from '../detect/container-settings.js';
+import type { UpdaterDependencies } from './dependencies.js';
+import type { ImagePulls } from './image-pulls.js';
+import { withReleaseNotes } from '../plan/policy-gate.js';
+import { replaceContainer } from './replace.js';
+import { settleInterrupted } from './settle-interrupted.js';
 
-/** The state of one cycle's updates: which containers were swapped and which are held stopped. */
+/**
+ * The state of one cycle's updates: which containers were swapped, which are held stopped and
+ * which swaps the engine interrupted. Steps of independent groups run on it concurrently; each
+ * touches only its own group's containers.
+ */
 export class UpdateRun {
   /** Old container ID → name, for every container swapped so far (network namespaces follow names). */
   private readonly swapped = new Map<string, string>();
   /** Dependents stopped while what they depend on is swapped; started again at their turn. */
   private readonly held = new Set<string>();
-  private readonly pulled = new Map<string, Promise<string | undefined>>();
+  /** Old container ID → subject, for swaps left to recovery. */
+  private readonly interrupted = new Map<string, Subject>();
 
   constructor(
-    private readonly subjects: Map<string, Subject>,
+    private readonly subjects: ReadonlyMap<string, Subject>,
     private readonly graph: DependencyGraph,
     private readonly deps: UpdaterDependencies,
+    private readonly pulls: ImagePulls,
   ) {}
 
-  async swap(step: PlanStep, steps: readonly PlanStep[]): Promise<void> {
+  /** One step of the plan; anything unexpected lands on its container, never on the others. */
+  async step(step: PlanStep, steps: readonly PlanStep[]): Promise<void> {
+    try {
+      if (step.action === 'swap') await this.swap(step, steps);
+      else await this.restart(step);
+    } catch (error) {
+      const subject = this.subjects.get(step.id);
+      if (subject !== undefined) updated(subject, 'failed', describeError(error));
+      this.deps.logger.error({ container: step.name, err: describeError(error) }, 'update step failed');
+    }
+  }
+
+  /** The name a container has now, by its current or old ID. */
+  readonly names = (idOrName: string): string | undefined => {
+    const subject = this.subjects.get(idOrName);
+    return subject?.candidate.container.name ?? this.swapped.get(idOrName);
+  };
+
+  private async swap(step: PlanStep, steps: readonly PlanStep[]): Promise<void> {
     try {
       await this.trySwap(step, steps);
     } finally {
       // A dependent stopped for an earlier swap runs again whatever happened to its own update;
       // swapped, it is gone and its replacement was started (or left stopped on purpose).
-      if (this.held.delete(step.id)) {
-        if (!this.swapped.has(step.id)) await this.deps.runtime.startContainer(step.id);
-        await this.deps.journal.release(step.id);
-      }
+      if (this.held.has(step.id)) await this.resume(step.id, !this.swapped.has(step.id));
     }
   }
 
   private async trySwap(step: PlanStep, steps: readonly PlanStep[]): Promise<void> {
     const subject = this.subjects.get(step.id);
-    if (subject === undefined || subject.checked.reference === undefined) return;
+    const settings = subject?.candidate.settings;
+    if (subject === undefined || subject.target === undefined || settings === undefined) return;
     const log = this.deps.logger.child({ container: step.name });
-    const settings = readContainerSettings(
-      subject.checked.candidate.container.labels,
-      this.deps.options.noPull,
-      this.deps.options.labelTakePrecedence,
-    );
-    if (!settings.ok) {
-      updated(subject, 'skipped', settings.problem);
-      return;
-    }
-
-    const newImageId = await this.newImageFor(subject, settings.settings, log);
-    if (newImageId === undefined) return;
+    const newImage = await this.newImageFor(subject, settings, log);
+    if (newImage === undefined) return;
 
     await this.holdDependents(step, steps);
-    if (this.deps.options.lifecycleHooks && subject.wasRunning) {
-      const hook = await runHook(
-        this.deps.runtime,
-        { id: step.id, name: step.name, labels: subject.checked.candidate.container.labels },
-        'pre-update',
-        log,
-      );
+    if (this.deps.options.lifecycleHooks && wasRunning(subject)) {
+      const { container } = subject.candidate;
+      const hook = await runHook(this.deps.runtime, container, 'pre-update', log);
       if (hook.kind === 'failed') {
         updated(subject, 'skipped', `update skipped: ${hook.reason}`);
         return;
       }
     }
-
-    const outcome = await this.replace(subject, newImageId, settings.settings);
-    await this.report(subject, outcome, newImageId, log);
+    const outcome = await replaceContainer(subject, newImage, settings, this.names, this.deps, log);
+    if (outcome.kind === 'swapped') this.swapped.set(step.id, step.name);
+    await this.afterSwap(subject, outcome, newImage, log);
   }
 
-  async restart(step: PlanStep): Promise<void> {
+  private async restart(step: PlanStep): Promise<void> {
     const subject = this.subjects.get(step.id);
     if (subject === undefined) return;
     const log = this.deps.logger.child({ container: step.name });
     if (this.boundToSwapped(step.id)) {
       // Links and shared network namespaces point at the old container itself, so only a new
       // container, created from the same image, can follow what it depends on.
-      const settings = readContainerSettings(subject.checked.candidate.container.labels, true);
-      // Selection skips containers with unreadable labels; should one get here, it is not
-      // recreated under guessed settings but left as it was (started again below).
-      const outcome: SwapOutcome = settings.ok
-        ? await this.replace(subject, subject.inspect.Image, settings.settings)
-        : { kind: 'failed', reason: settings.problem };
-      if (this.held.delete(step.id)) {
-        // Not replaced: a swap that failed before touching it leaves it stopped as refit held it.
-        if (outcome.kind !== 'swapped') await this.deps.runtime.startContainer(step.id);
-        await this.deps.journal.release(step.id);
-      }
+      const outcome = await this.recreate(subject, log);
+      if (this.held.has(step.id)) await this.resume(step.id, outcome.kind !== 'swapped');
       if (outcome.kind === 'swapped') {
+        this.swapped.set(step.id, step.name);
         subject.report = {
           ...subject.report,
           reason: `${subject.report.reason}; recreated to follow what it depends on`,
         };
         log.info('recreated dependent');
+      } else if (outcome.kind === 'interrupted') {
+        this.interrupted.set(step.id, subject);
+        updated(subject, 'failed', `could not follow what it depends on: ${outcome.reason}`);
       } else {
         updated(subject, outcome.kind, `could not follow what it depends on: ${outcome.reason}`);
       }
       return;
     }
-    if (this.held.delete(step.id)) {
-      await this.deps.runtime.startContainer(step.id);
-      await this.deps.journal.release(step.id);
+    if (this.held.has(step.id) && (await this.resume(step.id, true))) {
       subject.report = {
         ...subject.report,
         reason: `${subject.report.reason}; restarted after what it depends on was updated`,
@@ -117,26 +121,44 @@ export class UpdateRun {
     }
   }
 
+  /** The same container on its own image, to follow a recreated link or namespace owner. */
+  private async recreate(subject: Subject, log: Logger): Promise<SwapOutcome> {
+    const inspect = await this.inspected(subject);
+    const image = subject.image ?? (await this.deps.images.inspectImage(subject.candidate.container.imageId));
+    if (inspect === undefined || image === undefined) {
+      return { kind: 'failed', reason: 'refit could not read the container or its image' };
+    }
+    const settings = subject.candidate.settings;
+    // Selection skips containers with unreadable labels; should one get here, it is not
+    // recreated under guessed settings but left as it was (started again by the caller).
+    if (settings === undefined) return { kind: 'failed', reason: 'its labels cannot be read' };
+    return replaceContainer(subject, image, { ...settings, noPull: true }, this.names, this.deps, log);
+  }
+
   /**
    * refit's own container is stale: pull the new image and start the helper that will swap this
    * container once the cycle is over (see handover.ts).
    */
   async handOver(subject: Subject): Promise<void> {
-    const { container } = subject.checked.candidate;
-    const reference = subject.checked.reference;
-    if (reference === undefined) return;
+    const { container } = subject.candidate;
+    if (subject.reference === undefined) return;
     const log = this.deps.logger.child({ container: container.name });
-    const newImageId = await this.newImageFor(
+    const newImage = await this.newImageFor(
       subject,
       { ...SAME_IMAGE, noPull: this.deps.options.noPull },
       log,
     );
-    if (newImageId === undefined) return;
+    if (newImage === undefined) return;
+    const target = await this.inspected(subject);
+    if (target === undefined) {
+      updated(subject, 'failed', 'self-update could not start: refit could not read its own container');
+      return;
+    }
     const helperName = `${container.name}-refit-handover-${this.deps.suffix()}`;
     await startHandover(this.deps.runtime, {
-      target: subject.inspect,
+      target,
       targetName: container.name,
-      newImageId,
+      newImageId: newImage.Id,
       helperName,
       settings: this.deps.handover,
     });
@@ -151,20 +173,37 @@ export class UpdateRun {
   /**
    * Starts every dependent still held (e.g. when what it depends on failed to update),
    * dependencies first: they were held dependents first. One that cannot be started keeps its
-   * journal record, so the next start of refit tries again.
+   * journal record, so recovery (at the engine's return, the next cycle or start) tries again.
    */
   async releaseHeld(): Promise<void> {
-    for (const id of [...this.held].reverse()) {
-      this.held.delete(id);
-      try {
-        await this.deps.runtime.startContainer(id);
-        await this.deps.journal.release(id);
-      } catch (error) {
-        this.deps.logger.error(
-          { containerId: id, err: describeError(error) },
-          'could not restart a held dependent',
-        );
-      }
+    for (const id of [...this.held].reverse()) await this.resume(id, true);
+  }
+
+  /** Reports the swaps the engine interrupted, once recovery settled them (see settle-interrupted.ts). */
+  settleInterrupted(): Promise<void> {
+    return settleInterrupted(this.interrupted, this.deps);
+  }
+
+  /** The container's inspect, read at most once per cycle (discovery or holding may have read it). */
+  private async inspected(subject: Subject): Promise<ContainerInspect | undefined> {
+    subject.inspect ??= await this.deps.runtime.inspectContainer(subject.candidate.container.id);
+    return subject.inspect;
+  }
+
+  /** Starts a held dependent again (when `start`) and forgets the hold. False when that failed. */
+  private async resume(id: string, start: boolean): Promise<boolean> {
+    this.held.delete(id);
+    this.deps.recoverer?.releaseHold(id);
+    try {
+      if (start) await this.deps.runtime.startContainer(id);
+      await this.deps.journal.release(id);
+      return true;
+    } catch (error) {
+      this.deps.logger.error(
+        { containerId: id, err: describeError(error) },
+        'could not restart a held dependent',
+      );
+      return false;
     }
   }
 
@@ -193,17 +232,19 @@ export class UpdateRun {
     let stopped = 0;
     for (const id of order) {
       const subject = this.subjects.get(id);
-      if (subject === undefined || !subject.wasRunning || this.held.has(id)) continue;
+      if (subject === undefined || !wasRunning(subject) || this.held.has(id)) continue;
       // Stopping a container that no longer runs would hold nothing, and starting it later
-      // would start what someone stopped.
-      const run = await currentRun(this.deps.runtime, id);
-      if (run === undefined || !run.running) continue;
+      // would start what someone stopped. This read is also the one a recreate uses.
+      subject.inspect = await this.deps.runtime.inspectContainer(id);
+      const now = runtimeState(subject.inspect);
+      if (!now.running) continue;
+      this.deps.recoverer?.claimHold(id);
       await this.deps.journal.hold({
         version: 1,
         id,
-        name: subject.checked.candidate.container.name,
+        name: subject.candidate.container.name,
         wasRunning: true,
-        runStartedAt: run.startedAt,
+        runStartedAt: now.startedAt,
         heldFor: step.name,
         heldAt: this.deps.now().toISOString(),
       });
@@ -226,17 +267,19 @@ export class UpdateRun {
     subject: Subject,
     settings: ContainerSettings,
     log: Logger,
-  ): Promise<string | undefined> {
-    const reference = subject.checked.reference;
+  ): Promise<ImageInspect | undefined> {
+    // The new digest under the container's tag, or (following versions) a newer tag.
+    const reference = subject.target;
     if (reference === undefined) return undefined;
-    let newImageId: string | undefined;
+    let image: ImageInspect | undefined;
     try {
-      newImageId = await this.imageFor(reference, settings, log);
+      image = await this.pulls.image(reference, settings.noPull, log);
     } catch (error) {
       updated(subject, 'failed', `cannot pull ${formatImageReference(reference)}: ${describeError(error)}`);
       return undefined;
     }
-    if (settings.noPull && (newImageId === undefined || newImageId === subject.inspect.Image)) {
+    const current = subject.candidate.container.imageId;
+    if (settings.noPull && (image === undefined || image.Id === current)) {
       // Not a failure: the user asked refit not to pull; the report says what is waiting.
       updated(
         subject,
@@ -245,105 +288,54 @@ export class UpdateRun {
       );
       return undefined;
     }
-    if (newImageId === undefined || newImageId === subject.inspect.Image) {
+    if (image === undefined || image.Id === current) {
       updated(subject, 'fresh', 'the registry has a new digest for the same image; nothing to replace');
       return undefined;
     }
-    return newImageId;
-  }
-
-  /** The image to swap to: pulled, or with no-pull the local one (undefined when there is none). */
-  private imageFor(
-    reference: ImageReference,
-    settings: ContainerSettings,
-    log: Logger,
-  ): Promise<string | undefined> {
-    const key = `${formatImageReference(reference)}|${settings.noPull ? 'local' : 'pull'}`;
-    let pending = this.pulled.get(key);
-    if (pending === undefined) {
-      pending = (async () => {
-        const ref = formatImageReference(reference);
-        if (settings.noPull) {
-          const raw = await this.deps.images.inspectImageRaw(ref);
-          return raw === undefined ? undefined : parseImageInspect(raw).Id;
-        }
-        log.debug({ image: ref }, 'pulling image');
-        const id = await this.deps.images.pullImage(ref, await this.deps.credentialsFor(reference));
-        log.info({ image: ref, imageId: id }, 'pulled image');
-        return id;
-      })();
-      this.pulled.set(key, pending);
+    // The swap clones from the container's inspect: read now, once, if discovery did not.
+    if ((await this.inspected(subject)) === undefined) {
+      updated(subject, 'failed', 'the container is gone');
+      return undefined;
     }
-    return pending;
+    return image;
   }
 
-  private async replace(
-    subject: Subject,
-    newImageId: string,
-    settings: ContainerSettings,
-  ): Promise<SwapOutcome> {
-    const names = new Map(
-      [...this.subjects.values()].map((s) => [s.inspect.Id, s.checked.candidate.container.name]),
-    );
-    const clone = await cloneForImage(this.deps.images, subject.inspect, newImageId, {
-      apiVersion: this.deps.apiVersion,
-      containerName: (idOrName) => names.get(idOrName) ?? this.swapped.get(idOrName),
-      containers: this.deps.runtime,
-      anonymousVolumes: this.deps.options.removeVolumes ? 'fresh' : 'carry',
-    });
-    if (clone === undefined) return { kind: 'failed', reason: `image ${newImageId} is missing` };
-    const { container } = subject.checked.candidate;
-    const composeHash = await this.deps.composeHash?.(container.labels);
-    let strategy = settings.strategy;
-    if (strategy === 'start-first' && !canStartBeside(subject)) {
-      this.deps.logger.warn(
-        { container: container.name },
-        'start-first needs a container without host ports, static IPs or MAC address; using recreate',
-      );
-      strategy = 'recreate';
-    }
-    const outcome = await swapContainer(
-      {
-        oldId: container.id,
-        name: container.name,
-        createBody: withComposeHash(clone.createBody, composeHash),
-        extraNetworks: clone.extraNetworks,
-        stopSignal: settings.stopSignal,
-        stopTimeoutSeconds:
-          settings.stopTimeoutSeconds ??
-          subject.inspect.Config.StopTimeout ??
-          this.deps.options.stopTimeoutSeconds,
-        oldWasRunning: subject.wasRunning,
-        startNew: !this.deps.options.noRestart && (subject.wasRunning || this.deps.options.reviveStopped),
-        strategy,
-        removeVolumes: this.deps.options.removeVolumes,
-      },
-      this.deps,
-    );
-    if (outcome.kind === 'swapped') this.swapped.set(container.id, container.name);
-    return outcome;
-  }
-
-  private async report(
+  private async afterSwap(
     subject: Subject,
     outcome: SwapOutcome,
-    newImageId: string,
+    newImage: ImageInspect,
     log: Logger,
   ): Promise<void> {
+    if (outcome.kind === 'interrupted') {
+      this.interrupted.set(subject.candidate.container.id, subject);
+      updated(subject, 'failed', outcome.reason);
+      return;
+    }
     if (outcome.kind !== 'swapped') {
       updated(subject, outcome.kind, outcome.reason);
       return;
     }
     const from = subject.report.localDigests?.[0];
     const to = subject.report.remoteDigest;
-    const change =
+    const digests =
       from !== undefined && to !== undefined
         ? `${shortDigest(from)} → ${shortDigest(to)}`
-        : `image ${newImageId.slice(7, 19)}`;
+        : `image ${newImage.Id.slice(7, 19)}`;
+    const { targetTag, currentVersion, targetVersion } = subject.report;
+    const change =
+      targetTag === undefined
+        ? digests
+        : `${currentVersion ?? '?'} → ${targetVersion ?? targetTag} (${digests})`;
+    // The new image is local now: its own labels give the release notes.
+    subject.report = withReleaseNotes(
+      subject.report,
+      newImage.Config?.Labels ?? {},
+      subject.image?.Config?.Labels ?? {},
+    );
     updated(subject, 'updated', `updated ${change}${outcome.started ? '' : ' (left stopped)'}`, {
       newId: outcome.newId,
     });
-    const labels = subject.checked.candidate.container.labels;
+    const { labels } = subject.candidate.container;
     if (this.deps.options.lifecycleHooks && outcome.started) {
       await runHook(
         this.deps.runtime,
@@ -352,23 +344,10 @@ export class UpdateRun {
         log,
       );
     }
-    if (this.deps.options.cleanup && subject.inspect.Image !== newImageId) {
-      const removed = await this.deps.images
-        .removeImage(subject.inspect.Image)
-        .catch(() => 'in-use' as const);
-      log.info({ imageId: subject.inspect.Image, result: removed }, 'old image cleanup');
+    const oldImageId = subject.candidate.container.imageId;
+    if (this.deps.options.cleanup && oldImageId !== newImage.Id) {
+      const removed = await this.deps.images.removeImage(oldImageId).catch(() => 'in-use' as const);
+      log.info({ imageId: oldImageId, result: removed }, 'old image cleanup');
     }
   }
-}
-
-/** Two copies can only run side by side when nothing about the container is exclusive. */
-function canStartBeside(subject: Subject): boolean {
-  const bindings = subject.inspect.HostConfig.PortBindings ?? {};
-  if (Object.values(bindings).some((list) => Array.isArray(list) && list.length > 0)) return false;
-  if ((subject.inspect.Config.MacAddress ?? '') !== '') return false;
-  const networks = Object.values(subject.inspect.NetworkSettings?.Networks ?? {});
-  return !networks.some((endpoint) => {
-    const ipam = endpoint.IPAMConfig;
-    return (ipam?.IPv4Address ?? '') !== '' || (ipam?.IPv6Address ?? '') !== '';
-  });
 }

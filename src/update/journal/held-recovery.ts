@@ -1,7 +1,7 @@
 import type { ContainerRuntime } from '../../docker/container-runtime.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../logging/logger.js';
-import { currentRun, type ContainerRun } from './container-run.js';
+import { stateOf, type RuntimeState } from '../container-state.js';
 import type { HeldRecord, SwapJournal } from './journal.js';
 
 /** What recovery does with one dependent a crash left recorded as held. */
@@ -22,8 +22,8 @@ export type HeldVerdict =
  * stopped was stopped by refit (or exited on its own while held, which refit would have started
  * again too); any other stopped run was someone's choice.
  */
-export function heldVerdict(record: HeldRecord, now: ContainerRun | undefined): HeldVerdict {
-  if (now === undefined) return 'gone';
+export function heldVerdict(record: HeldRecord, now: RuntimeState): HeldVerdict {
+  if (!now.exists) return 'gone';
   if (now.running) return 'running';
   return now.startedAt === record.runStartedAt ? 'start' : 'stopped-since';
 }
@@ -39,8 +39,10 @@ export async function recoverHeldDependents(
   journal: SwapJournal,
   runtime: ContainerRuntime,
   logger: Logger,
+  skip: (record: HeldRecord) => boolean = () => false,
 ): Promise<number> {
-  const { records, unreadable } = await journal.held();
+  const { records: all, unreadable } = await journal.held();
+  const records = all.filter((record) => !skip(record));
   for (const path of unreadable) {
     logger.error(
       { path },
@@ -51,7 +53,7 @@ export async function recoverHeldDependents(
   for (const record of latestFirst) {
     const log = logger.child({ container: record.name, containerId: record.id, heldFor: record.heldFor });
     try {
-      const now = await currentRun(runtime, record.id);
+      const now = await stateOf(runtime, record.id);
       const verdict = heldVerdict(record, now);
       switch (verdict) {
         case 'start':
@@ -63,16 +65,16 @@ export async function recoverHeldDependents(
           break;
         case 'stopped-since':
           log.warn(
-            { startedAt: now?.startedAt },
+            { startedAt: now.startedAt },
             'dependent an interrupted update had stopped was started and stopped again since; left stopped',
           );
           break;
         case 'gone': {
           // Replaced meanwhile (a swap recovery finished, or compose recreated it): the container
           // that has the name now is not the one refit stopped, so refit leaves it as it is.
-          const successor = await currentRun(runtime, record.name);
+          const successor = await stateOf(runtime, record.name);
           log.warn(
-            { successor: successor?.id, successorRunning: successor?.running },
+            { successor: successor.exists ? successor.id : undefined, successorRunning: successor.running },
             'dependent an interrupted update had stopped is gone; left its successor as it is',
           );
           break;

@@ -34,6 +34,18 @@ const swapRecordSchema = z.object({
    * takes its fresh anonymous volumes with it.
    */
   removeVolumes: z.literal(true).optional(),
+  /**
+   * refit.compose.write: the compose file's image line, moved to the new tag before the new
+   * container was made. Undoing the swap puts `previous` back, so file and container agree again.
+   */
+  compose: z
+    .object({
+      service: z.string().min(1),
+      files: z.array(z.string().min(1)),
+      previous: z.string().min(1),
+      next: z.string().min(1),
+    })
+    .optional(),
   startedAt: z.string(),
 });
 export type SwapRecord = z.infer<typeof swapRecordSchema>;

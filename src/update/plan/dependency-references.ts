@@ -10,10 +10,15 @@ export interface DependencyInfo {
   /** `HostConfig.NetworkMode`, e.g. `bridge` or `container:<id or name>`. */
   readonly networkMode: string;
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * `HostConfig.VolumesFrom` (`name` or `name:ro`), known only for containers refit inspected:
+   * the ones it acts on. Between two of them it orders the swaps (the source first).
+   */
+  readonly volumesFrom?: readonly string[];
 }
 
 /** Where an edge "A depends on B" was read from. */
-export type DependencySource = 'link' | 'network-mode' | 'label' | 'compose';
+export type DependencySource = 'link' | 'network-mode' | 'label' | 'compose' | 'volumes-from';
 
 /**
  * One dependency as a container declares it, before it is matched to a container: either a
@@ -66,6 +71,13 @@ function networkModeReferences(networkMode: string): DependencyReference[] {
   if (!networkMode.startsWith(CONTAINER_NETWORK_PREFIX)) return [];
   const target = stripSlash(networkMode.slice(CONTAINER_NETWORK_PREFIX.length));
   return target === '' ? [] : [{ kind: 'container', target, source: 'network-mode', declared: networkMode }];
+}
+
+function volumesFromReferences(entries: readonly string[]): DependencyReference[] {
+  return entries.flatMap((entry): DependencyReference[] => {
+    const target = stripSlash(entry.split(':')[0] ?? '');
+    return target === '' ? [] : [{ kind: 'container', target, source: 'volumes-from', declared: entry }];
+  });
 }
 
 /**
@@ -131,6 +143,7 @@ export function declaredDependencies(info: DependencyInfo): DeclaredDependencies
     ...linkReferences(info.links),
     ...networkModeReferences(info.networkMode),
     ...labelReferences(info.labels),
+    ...volumesFromReferences(info.volumesFrom ?? []),
   ];
   const warnings: string[] = [];
   if (info.labels[COMPOSE_LABELS.dependsOn] !== undefined) {

@@ -2,7 +2,7 @@ import { shortDigest } from '../../domain/digests.js';
 import type { ContainerReport } from '../../domain/report.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../logging/logger.js';
-import type { CheckedContainer } from '../detect/check.js';
+import type { Subject } from '../subject.js';
 import type { RejectedDigest, RejectedDigests, RejectedDigestsStore } from './rejected-digests.js';
 
 /** The rollback's reason can carry many log lines; the skip reason quotes the start of it. */
@@ -31,10 +31,7 @@ export function skipReason(entry: RejectedDigest): string {
  * `skipped`, with the rollback named, instead of being swapped (and rolled back) once more.
  * Containers left alone anyway (monitor-only) keep their status: nothing is tried for them.
  */
-export function holdBackRejected(
-  checked: readonly CheckedContainer[],
-  rejected: RejectedDigests,
-): CheckedContainer[] {
+export function holdBackRejected(checked: readonly Subject[], rejected: RejectedDigests): Subject[] {
   return checked.map((item) => {
     const { report } = item;
     const entry = rejected.get(report.name);
@@ -52,7 +49,7 @@ export function holdBackRejected(
  */
 export function nextRejected(
   rejected: RejectedDigests,
-  checked: readonly CheckedContainer[],
+  checked: readonly Subject[],
   outcomes: readonly ContainerReport[],
   now: Date,
 ): Map<string, RejectedDigest> {
@@ -91,7 +88,7 @@ function sameRecord(a: RejectedDigests, b: RejectedDigests): boolean {
   );
 }
 
-export type UpdateEngine = (checked: readonly CheckedContainer[]) => Promise<ContainerReport[]>;
+export type UpdateEngine = (checked: readonly Subject[]) => Promise<ContainerReport[]>;
 
 /**
  * Wraps the update engine with the memory of rolled-back digests: read from the store at each
@@ -116,6 +113,8 @@ export function withRollbackMemory(
       damaged = true;
     }
 
+    // The engine updates its subjects' reports as it goes; the record needs them as checked.
+    const asChecked = checked.map((subject) => ({ ...subject }));
     const heldBack = holdBackRejected(checked, rejected);
     for (const [index, item] of heldBack.entries()) {
       if (item !== checked[index]) {
@@ -127,7 +126,7 @@ export function withRollbackMemory(
     }
     const outcomes = await update(heldBack);
 
-    const next = nextRejected(rejected, checked, outcomes, deps.now());
+    const next = nextRejected(rejected, asChecked, outcomes, deps.now());
     for (const [name, entry] of next) {
       if (rejected.get(name) !== entry) {
         logger.info(

@@ -1,7 +1,7 @@
 import type { ImageStore } from '../../docker/container-runtime.js';
-import { parseContainerInspect } from '../swap/clone/create-options.js';
 import { describeError } from '../../errors.js';
 import { cloneForImage } from '../swap/clone/clone-for-image.js';
+import { definesHealthcheck } from '../swap/healthcheck-defined.js';
 import { swapContainer, type SwapDependencies, type SwapOutcome } from '../swap/swap.js';
 
 export interface HandoverRunDependencies extends SwapDependencies {
@@ -19,15 +19,19 @@ export async function runHandover(
   handover: { readonly container: string; readonly image: string; readonly owner: string | undefined },
   deps: HandoverRunDependencies,
 ): Promise<SwapOutcome> {
-  const raw = await deps.runtime.inspectContainer(handover.container);
-  if (raw === undefined)
+  const target = await deps.runtime.inspectContainer(handover.container);
+  if (target === undefined)
     return { kind: 'failed', reason: `container ${handover.container} no longer exists` };
-  const target = parseContainerInspect(raw);
-  const name = (target.Name ?? target.Id).replace(/^\//, '');
+  const name = target.Name.replace(/^\//, '');
   const log = deps.logger.child({ container: name, handover: true });
+  const [oldImage, newImage] = await Promise.all([
+    deps.images.inspectImage(target.Image),
+    deps.images.inspectImage(handover.image),
+  ]);
+  if (newImage === undefined) return { kind: 'failed', reason: `image ${handover.image} is missing` };
   let clone;
   try {
-    clone = await cloneForImage(deps.images, target, handover.image, {
+    clone = await cloneForImage(target, oldImage, newImage, {
       apiVersion: deps.apiVersion,
       containerName: () => undefined,
       containers: deps.runtime,
@@ -37,7 +41,6 @@ export async function runHandover(
   } catch (error) {
     return { kind: 'failed', reason: `cannot clone refit's container: ${describeError(error)}` };
   }
-  if (clone === undefined) return { kind: 'failed', reason: `image ${handover.image} is missing` };
 
   log.info({ image: handover.image }, 'replacing refit container');
   const outcome = await swapContainer(
@@ -50,6 +53,7 @@ export async function runHandover(
       stopTimeoutSeconds: target.Config.StopTimeout ?? deps.stopTimeoutSeconds,
       oldWasRunning: true,
       startNew: true,
+      hasHealthcheck: definesHealthcheck(clone.createBody, newImage),
       strategy: 'recreate',
       ...(handover.owner === undefined ? {} : { owner: handover.owner }),
     },

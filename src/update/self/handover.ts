@@ -1,5 +1,5 @@
 import type { ContainerRuntime } from '../../docker/container-runtime.js';
-import type { ContainerInspect } from '../swap/clone/create-options.js';
+import type { ContainerInspect } from '../../docker/documents/container-inspect.js';
 
 /**
  * refit cannot stop its own container and then start the new one: it would be dead in between.

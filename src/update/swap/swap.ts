@@ -1,11 +1,13 @@
 import type { ContainerRuntime } from '../../docker/container-runtime.js';
+import { isEngineUnreachable } from '../../docker/docker-error.js';
+import { rewriteComposeImage, type ComposeLocation } from '../../policy/compose-file.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../logging/logger.js';
 import type { CrashPoint } from '../faults.js';
 import { aliasedEndpoints, joinAliases, leaveAliases, withoutAliases } from './network-aliases.js';
 import type { SwapJournal, SwapPhase, SwapRecord } from '../journal/journal.js';
 import { rollbackSwap } from '../journal/recovery.js';
-import { verifyStarted, type VerifyOptions } from './verify.js';
+import { verifyStarted, type Verdict, type VerifyOptions } from './verify.js';
 
 export type SwapStrategy = 'recreate' | 'start-first';
 
@@ -23,6 +25,8 @@ export interface SwapRequest {
   readonly oldWasRunning: boolean;
   /** Whether the new container should run (false with no-restart, or stopped without revive). */
   readonly startNew: boolean;
+  /** Whether the new container's config or image defines a healthcheck it must pass. */
+  readonly hasHealthcheck: boolean;
   readonly strategy: SwapStrategy;
   /** Recorded in the journal so recovery leaves a swap alone while its owner still runs. */
   readonly owner?: string;
@@ -31,6 +35,13 @@ export interface SwapRequest {
    * `anonymousVolumes: 'fresh'`); the old one's are removed with it only after the verify.
    */
   readonly removeVolumes?: boolean;
+  /**
+   * refit.compose.write: the compose file's image line moves from `current` to `next` before the
+   * new container is made (and back if the swap is undone), all journalled.
+   */
+  readonly compose?: { readonly location: ComposeLocation; readonly current: string; readonly next: string };
+  /** A check of the started new container beyond running and healthy (refit.verify). */
+  readonly probe?: (newId: string) => Promise<Verdict>;
 }
 
 export type SwapOutcome =
@@ -38,7 +49,12 @@ export type SwapOutcome =
   /** Nothing changed: the old container is as it was. */
   | { readonly kind: 'failed'; readonly reason: string }
   /** The new container was tried and removed; the old one is back under its name. */
-  | { readonly kind: 'rolled-back'; readonly reason: string };
+  | { readonly kind: 'rolled-back'; readonly reason: string }
+  /**
+   * The swap could not be finished nor undone (the engine went away, or the rollback failed): its
+   * journal entry stays open, and recovery finishes or undoes it once the engine answers.
+   */
+  | { readonly kind: 'interrupted'; readonly reason: string; readonly oldId: string };
 
 export interface SwapDependencies {
   readonly runtime: ContainerRuntime;
@@ -70,6 +86,17 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
     startedAt: deps.now().toISOString(),
     ...(request.owner === undefined ? {} : { owner: request.owner }),
     ...(request.removeVolumes === true ? { removeVolumes: true as const } : {}),
+    // Recorded before the file is touched, so that a crash at any point after can undo it.
+    ...(request.compose === undefined
+      ? {}
+      : {
+          compose: {
+            service: request.compose.location.service,
+            files: [...request.compose.location.files],
+            previous: request.compose.current,
+            next: request.compose.next,
+          },
+        }),
   };
   const log = deps.logger.child({ container: request.name, strategy: request.strategy });
   const step = async (phase: SwapPhase, changes: Partial<SwapRecord> = {}): Promise<void> => {
@@ -84,6 +111,31 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
     // Nothing was touched yet; without a journal nothing may be.
     return { kind: 'failed', reason: describeError(error) };
   }
+  if (request.compose !== undefined) {
+    const { location, current, next } = request.compose;
+    const rewritten = await rewriteComposeImage(location, current, next).catch((error: unknown) => ({
+      ok: false as const,
+      problem: describeError(error),
+    }));
+    if (!rewritten.ok) {
+      await deps.journal.complete(record.oldId);
+      return { kind: 'failed', reason: `cannot move the compose file to ${next}: ${rewritten.problem}` };
+    }
+    try {
+      await step('create-new', {
+        compose: {
+          service: location.service,
+          files: [...location.files],
+          previous: rewritten.previous,
+          next,
+        },
+      });
+    } catch (error) {
+      await rewriteComposeImage(location, next, rewritten.previous).catch(() => undefined);
+      await deps.journal.complete(record.oldId);
+      return { kind: 'failed', reason: describeError(error) };
+    }
+  }
   // start-first: the new container joins its network aliases only once it is verified.
   const aliased =
     request.strategy === 'start-first' ? aliasedEndpoints(request.createBody, request.extraNetworks) : [];
@@ -96,12 +148,20 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
     }
     deps.crashAt('created');
   } catch (error) {
+    const reason = `cannot create the new container: ${describeError(error)}`;
     // The old container was never touched; only a half-made new one may need removing.
-    await rollbackSwap(record, deps.runtime, log).catch((cleanupError: unknown) => {
-      log.error({ err: describeError(cleanupError) }, 'could not remove the half-created container');
-    });
+    if (isEngineUnreachable(error)) return interrupted(request, reason, log);
+    try {
+      await rollbackSwap(record, deps.runtime, log);
+    } catch (cleanupError) {
+      return interrupted(
+        request,
+        `${reason}; removing the half-made container failed too: ${describeError(cleanupError)}`,
+        log,
+      );
+    }
     await deps.journal.complete(record.oldId);
-    return { kind: 'failed', reason: `cannot create the new container: ${describeError(error)}` };
+    return { kind: 'failed', reason };
   }
 
   const newId = record.newId ?? '';
@@ -128,11 +188,22 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
   } catch (error) {
     const reason =
       error instanceof VerificationFailed ? error.message : `swap failed: ${describeError(error)}`;
+    // Without the engine nothing can be undone now; the journal says where the swap stopped.
+    if (isEngineUnreachable(error)) return interrupted(request, reason, log);
     log.warn({ reason }, 'rolling back');
-    await rollbackSwap(record, deps.runtime, log);
+    try {
+      await rollbackSwap(record, deps.runtime, log);
+    } catch (rollbackError) {
+      return interrupted(request, `${reason}; the rollback failed: ${describeError(rollbackError)}`, log);
+    }
     await deps.journal.complete(request.oldId);
     return { kind: 'rolled-back', reason };
   }
+}
+
+function interrupted(request: SwapRequest, reason: string, log: Logger): SwapOutcome {
+  log.error({ reason }, 'swap interrupted; its journal entry stays for recovery');
+  return { kind: 'interrupted', reason, oldId: request.oldId };
 }
 
 async function stopAndRename(
@@ -163,10 +234,22 @@ async function startAndVerify(
 ): Promise<void> {
   if (!request.startNew) return;
   await step('start-new');
-  await deps.runtime.startContainer(newId);
-  deps.crashAt('started-new');
-  await step('verify');
-  const verdict = await verifyStarted(deps.runtime, newId, deps.verify);
-  if (!verdict.ok) throw new VerificationFailed(verdict.reason);
+  // Watched from before the start, so that no event of the new container can be missed.
+  const watch = deps.verify.events?.watch(newId);
+  try {
+    await deps.runtime.startContainer(newId);
+    deps.crashAt('started-new');
+    await step('verify');
+    const verdict = await verifyStarted(
+      deps.runtime,
+      { id: newId, hasHealthcheck: request.hasHealthcheck, watch },
+      deps.verify,
+    );
+    if (!verdict.ok) throw new VerificationFailed(verdict.reason);
+    const probed = (await request.probe?.(newId)) ?? verdict;
+    if (!probed.ok) throw new VerificationFailed(probed.reason);
+  } finally {
+    watch?.close();
+  }
   deps.crashAt('verified');
 }

@@ -18,6 +18,8 @@ const DURATIONS = [
   { env: 'REFIT_HEALTH_TIMEOUT', key: 'healthTimeoutSeconds', long: 'refused' },
   { env: 'REFIT_REGISTRY_TIMEOUT', key: 'registryTimeoutSeconds', long: 'refused' },
   { env: 'REFIT_NOTIFICATION_TIMEOUT', key: 'notificationTimeoutSeconds', long: 'refused' },
+  // An age compared with the clock, never a timer: a cooldown of weeks is a real wish.
+  { env: 'REFIT_COOLDOWN', key: 'cooldownSeconds', long: 'kept' },
 ] as const;
 
 describe('durations longer than one Node timer', () => {
@@ -41,6 +43,17 @@ describe('durations longer than one Node timer', () => {
     expect(result.kind).toBe('invalid');
     if (result.kind === 'invalid') {
       expect(result.problems[0]?.source).toBe('--interval');
+      expect(result.problems[0]?.message).toContain('at most 8784h');
+    }
+  });
+});
+
+describe('a cooldown beyond its bound', () => {
+  it('refuses a cooldown over a year, naming the fork variable it came from', () => {
+    const result = loadConfig({ argv: [], env: { WATCHTOWER_COOLDOWN_DELAY: '13M' } });
+    expect(result.kind).toBe('invalid');
+    if (result.kind === 'invalid') {
+      expect(result.problems.map((p) => p.source)).toEqual(['WATCHTOWER_COOLDOWN_DELAY']);
       expect(result.problems[0]?.message).toContain('at most 8784h');
     }
   });

@@ -29,6 +29,8 @@ const CASES: readonly AliasCase[] = [
   },
   { env: 'WATCHTOWER_UPDATE_ON_START', raw: 'true', expected: { updateOnStart: true } },
   { env: 'WATCHTOWER_REMOVE_VOLUMES', raw: 'true', expected: { removeVolumes: true } },
+  // The maintained fork's cooldown, in its units (d, w, M besides Go's).
+  { env: 'WATCHTOWER_COOLDOWN_DELAY', raw: '3d12h', expected: { cooldownSeconds: 84 * 3600 } },
   { env: 'WATCHTOWER_WARN_ON_HEAD_FAILURE', raw: 'never', expected: { warnOnHeadFailure: 'never' } },
   {
     env: 'WATCHTOWER_MONITOR_IMAGE_NAMES',

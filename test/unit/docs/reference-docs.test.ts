@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { valueFlags } from '../../../src/config/option-spec.js';
 import { OPTIONS } from '../../../src/config/options.js';
 import { HOOK_PHASES, hookLabels, LABELS, SELF_LABELS } from '../../../src/domain/labels.js';
+import { COMPOSE_FILE_LABELS } from '../../../src/policy/compose-file.js';
+import { POLICY_LABELS } from '../../../src/policy/policy-labels.js';
+import { OCI_LABELS } from '../../../src/policy/release-notes.js';
 import { TRUST_LABELS } from '../../../src/trust/signature-policy.js';
 import { COMPOSE_LABELS } from '../../../src/update/plan/dependency-references.js';
 
@@ -25,6 +28,10 @@ const labelsRefitReads: readonly string[] = [
   }),
   ...Object.values(COMPOSE_LABELS),
   ...Object.values(TRUST_LABELS),
+  ...Object.values(POLICY_LABELS),
+  ...Object.values(COMPOSE_FILE_LABELS),
+  // Read from a new image's config for release notes.
+  ...Object.values(OCI_LABELS),
 ];
 
 describe('docs/labels.md', () => {

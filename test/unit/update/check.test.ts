@@ -20,7 +20,10 @@ const selection = {
 
 async function check(docker: FakeDockerClient, registry: FakeRegistryClient) {
   const { candidates } = selectContainers(await docker.listContainers(), selection);
-  const checked = await checkContainers(candidates, { docker, registry, logger, concurrency: 4 });
+  const checked = await checkContainers(
+    candidates.map((candidate) => ({ candidate, inspect: undefined })),
+    { docker, registry, logger, concurrency: 4 },
+  );
   return Object.fromEntries(checked.map((c) => [c.report.name, c.report])) as Record<
     string,
     { status: ContainerStatus; reason: string; remoteDigest?: string }
@@ -155,7 +158,10 @@ describe('checkContainers concurrency', () => {
     };
 
     const { candidates } = selectContainers(await docker.listContainers(), selection);
-    const checking = checkContainers(candidates, { docker, registry, logger, concurrency: 2 });
+    const checking = checkContainers(
+      candidates.map((candidate) => ({ candidate, inspect: undefined })),
+      { docker, registry, logger, concurrency: 2 },
+    );
     // With two slots shared by inspects and registry requests, c's and d's inspects would hold
     // both and a's and b's registry requests would wait for them.
     for (let i = 0; i < 50 && registry.requests.length < 2; i += 1) await new Promise((r) => setImmediate(r));

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseContainerInspect } from '../../../src/update/swap/clone/create-options.js';
+import { containerDocument } from '../../support/documents.js';
 import { handoverFromEnv, handoverHelperBody } from '../../../src/update/self/handover.js';
 
-const target = parseContainerInspect({
+const target = containerDocument({
   Id: 'a'.repeat(64),
   Name: '/refit',
   Image: `sha256:${'1'.repeat(64)}`,
+  State: { Status: 'running', Running: true, ExitCode: 0, StartedAt: '2025-01-01T00:00:00Z' },
   Config: {
     Image: 'ghcr.io/example/refit:latest',
     Env: [

@@ -1,6 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runtimeState, type RuntimeState } from '../../../src/update/container-state.js';
 import { heldVerdict, recoverHeldDependents } from '../../../src/update/journal/held-recovery.js';
 import type { HeldRecord } from '../../../src/update/journal/journal.js';
 import { recoverInterruptedSwaps } from '../../../src/update/journal/recovery.js';
@@ -167,7 +168,18 @@ describe('heldVerdict', () => {
     heldFor: 'db',
     heldAt: '2025-03-01T04:00:05.000Z',
   };
-  const run = (running: boolean, startedAt: string) => ({ id: 'c1', name: 'web', running, startedAt });
+  const run = (running: boolean, startedAt: string): RuntimeState => ({
+    exists: true,
+    id: 'c1',
+    name: 'web',
+    running,
+    status: running ? 'running' : 'exited',
+    exitCode: 0,
+    health: 'none',
+    lastHealthOutput: undefined,
+    restartCount: 0,
+    startedAt,
+  });
 
   it('starts a container still stopped from the run refit stopped', () => {
     expect(heldVerdict(record, run(false, record.runStartedAt))).toBe('start');
@@ -180,6 +192,6 @@ describe('heldVerdict', () => {
     expect(heldVerdict(record, run(false, '2025-03-01T05:00:00Z'))).toBe('stopped-since');
   });
   it('knows a missing container is gone', () => {
-    expect(heldVerdict(record, undefined)).toBe('gone');
+    expect(heldVerdict(record, runtimeState(undefined))).toBe('gone');
   });
 });

@@ -3,7 +3,18 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ContainerReport, CycleReport } from '../../../src/domain/report.js';
 import { decide } from '../../../src/notify/policy.js';
-import type { CheckedContainer } from '../../../src/update/detect/check.js';
+import type { Subject } from '../../../src/update/subject.js';
+import type { ContainerPolicy } from '../../../src/policy/policy-labels.js';
+
+const readyPolicy: ContainerPolicy = {
+  follow: 'digest',
+  tagFilters: { include: undefined, exclude: undefined },
+  cooldownSeconds: 0,
+  window: undefined,
+  mode: 'auto',
+  probe: undefined,
+  composeWrite: false,
+};
 import {
   createMemoryRejectedDigestsStore,
   createRejectedDigestsStore,
@@ -158,9 +169,7 @@ function entry(digest: string): RejectedDigest {
   };
 }
 
-function checkedItem(
-  report: Partial<ContainerReport> & Pick<ContainerReport, 'name' | 'status'>,
-): CheckedContainer {
+function checkedItem(report: Partial<ContainerReport> & Pick<ContainerReport, 'name' | 'status'>): Subject {
   const full: ContainerReport = {
     id: `${report.name}-id`,
     image: 'registry.test/app:latest',
@@ -177,10 +186,18 @@ function checkedItem(
         imageId: 'sha256:1',
         state: 'running',
         labels: {},
+        networkMode: 'bridge',
+        links: [],
       },
       monitorOnly: full.monitorOnly,
       self: false,
+      settings: undefined,
+      policy: readyPolicy,
     },
+    reference: undefined,
+    target: undefined,
+    image: undefined,
+    inspect: undefined,
     report: full,
   };
 }

@@ -22,6 +22,8 @@ function container(name: string, overrides: Partial<ContainerSnapshot> = {}): Co
     imageId: 'sha256:x',
     state: 'running',
     labels: {},
+    networkMode: 'bridge',
+    links: [],
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerRuntime, RuntimeState } from '../../../src/docker/container-runtime.js';
+import type { ContainerRuntime } from '../../../src/docker/container-runtime.js';
+import { containerDocument } from '../../support/documents.js';
 import { verifyStarted, type VerifyOptions } from '../../../src/update/swap/verify.js';
 
 const PASSWORD = 'correct-horse-battery';
@@ -7,16 +8,14 @@ const PASSWORD = 'correct-horse-battery';
 /** A new container that exited, whose log prints its password among many lines. */
 function crashedContainer(logLines: number): ContainerRuntime & { tails: number[] } {
   const tails: number[] = [];
-  const state: RuntimeState = {
-    exists: true,
-    name: 'app',
-    running: false,
-    status: 'exited',
-    exitCode: 1,
-    health: 'none',
-    lastHealthOutput: undefined,
-    restartCount: 0,
-  };
+  const inspect = containerDocument({
+    Id: 'n'.repeat(64),
+    Name: '/app',
+    Image: 'sha256:1',
+    State: { Status: 'exited', Running: false, ExitCode: 1, StartedAt: '2025-01-01T00:00:00Z' },
+    Config: { Image: 'app:latest', Env: [`DB_PASSWORD=${PASSWORD}`, 'MODE=prod'] },
+    HostConfig: {},
+  });
   const log = [
     ...Array.from({ length: logLines }, (_, i) => `booting step ${i + 1}`),
     `connecting to postgres://app:${PASSWORD}@db/app`,
@@ -26,8 +25,7 @@ function crashedContainer(logLines: number): ContainerRuntime & { tails: number[
   ];
   return {
     tails,
-    state: () => Promise.resolve(state),
-    inspectContainer: () => Promise.resolve({ Config: { Env: [`DB_PASSWORD=${PASSWORD}`, 'MODE=prod'] } }),
+    inspectContainer: () => Promise.resolve(inspect),
     logsTail: (_id: string, lines: number) => {
       tails.push(lines);
       return Promise.resolve(log.slice(-lines).join('\n'));
@@ -50,7 +48,11 @@ function options(lines: number, bytes: number): VerifyOptions {
 }
 
 async function reason(runtime: ContainerRuntime, lines: number, bytes: number): Promise<string> {
-  const verdict = await verifyStarted(runtime, 'new1', options(lines, bytes));
+  const verdict = await verifyStarted(
+    runtime,
+    { id: 'new1', hasHealthcheck: false, watch: undefined },
+    options(lines, bytes),
+  );
   if (verdict.ok) throw new Error('expected a failed verdict');
   return verdict.reason;
 }

@@ -1,12 +1,7 @@
-import { z } from 'zod';
-import type { ContainerRuntime, ImageStore } from '../../../docker/container-runtime.js';
-import {
-  cloneCreateOptions,
-  parseImageInspect,
-  type CloneResult,
-  type ContainerInspect,
-} from './create-options.js';
-import { mountPointSchema } from '../../../docker/inspect-schemas.js';
+import type { ContainerRuntime } from '../../../docker/container-runtime.js';
+import type { ContainerInspect } from '../../../docker/documents/container-inspect.js';
+import type { ImageInspect } from '../../../docker/documents/image-inspect.js';
+import { cloneCreateOptions, type CloneResult } from './create-options.js';
 import { volumesFromDestinations } from './volume-mounts.js';
 
 export interface CloneOptions {
@@ -20,29 +15,21 @@ export interface CloneOptions {
 }
 
 /**
- * The create-config of `container` re-made for `newImageId`, reading both images' defaults.
- * Resolves to undefined when the new image is missing.
+ * The create-config of `container` re-made for `newImage`. `oldImage` is the image the container
+ * runs now, as detection read it; undefined when it was pruned meanwhile.
  */
 export async function cloneForImage(
-  images: ImageStore,
   container: ContainerInspect,
-  newImageId: string,
+  oldImage: ImageInspect | undefined,
+  newImage: ImageInspect,
   options: CloneOptions,
-): Promise<CloneResult | undefined> {
-  const [oldImageRaw, newImageRaw, inherited] = await Promise.all([
-    images.inspectImageRaw(container.Image),
-    images.inspectImageRaw(newImageId),
-    inheritedDestinations(container, options),
-  ]);
-  if (newImageRaw === undefined) return undefined;
-  const newImage = parseImageInspect(newImageRaw);
-  // A pruned old image has no defaults left to compare with: keep everything the container has
-  // rather than guess (the new image's defaults standing in could drop values the user set).
-  const oldImage =
-    oldImageRaw === undefined ? { Id: container.Image, Config: {} } : parseImageInspect(oldImageRaw);
+): Promise<CloneResult> {
+  const inherited = await inheritedDestinations(container, options);
   const clone = cloneCreateOptions({
     container,
-    oldImage,
+    // A pruned old image has no defaults left to compare with: keep everything the container has
+    // rather than guess (the new image's defaults standing in could drop values the user set).
+    oldImage: oldImage ?? { Id: container.Image, RepoDigests: [], RepoTags: [], Config: {} },
     newImage,
     containerName: options.containerName,
     apiVersion: options.apiVersion,
@@ -51,8 +38,6 @@ export async function cloneForImage(
   });
   return { ...clone, createBody: withComposeImage(clone.createBody, newImage.Id) };
 }
-
-const sourceMountsSchema = z.looseObject({ Mounts: z.array(mountPointSchema).nullish() });
 
 /**
  * Where the container's volumes come from `--volumes-from` sources: read from the sources
@@ -69,9 +54,8 @@ async function inheritedDestinations(
       // `name`, `name:ro` or `name:rw`; the name may be an ID of a container since recreated.
       const reference = entry.split(':')[0] ?? '';
       const current = (options.containerName(reference) ?? reference).replace(/^\//, '');
-      const raw = await options.containers.inspectContainer(current).catch(() => undefined);
-      const parsed = sourceMountsSchema.safeParse(raw);
-      return parsed.success ? parsed.data.Mounts : undefined;
+      const source = await options.containers.inspectContainer(current).catch(() => undefined);
+      return source?.Mounts;
     }),
   );
   return volumesFromDestinations(container.HostConfig, sources);

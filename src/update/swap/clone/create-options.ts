@@ -1,30 +1,16 @@
 import { compareApiVersions } from '../../../docker/api-version.js';
 import { withoutImageDefaults } from './image-defaults.js';
-import {
-  parseContainerInspect,
-  parseImageInspect,
-  type ContainerInspect,
-  type ImageInspect,
-} from '../../../docker/inspect-schemas.js';
+import type { ContainerInspect } from '../../../docker/documents/container-inspect.js';
+import type { ImageInspect } from '../../../docker/documents/image-inspect.js';
 import { networkModeKind, planEndpoints } from './network-endpoints.js';
 import { attachVolumes } from './volume-mounts.js';
-
-export {
-  containerInspectSchema,
-  imageInspectSchema,
-  InspectError,
-  parseContainerInspect,
-  parseImageInspect,
-  type ContainerInspect,
-  type ImageInspect,
-} from '../../../docker/inspect-schemas.js';
 
 export interface CloneInput {
   /** GET /containers/{id}/json. */
   readonly container: ContainerInspect;
   /** The image the container runs now: its defaults are what the clone leaves out. */
   readonly oldImage: ImageInspect;
-  /** The image it will run (validated only: the engine merges its defaults in at create). */
+  /** The image it will run (the engine merges its defaults in at create). */
   readonly newImage: ImageInspect;
   /**
    * Resolves a container ID (as in NetworkMode "container:<id>") to the name to use now, so a
@@ -70,9 +56,7 @@ export interface CloneResult {
  * Pure: it reads only its input.
  */
 export function cloneCreateOptions(input: CloneInput): CloneResult {
-  const container = parseContainerInspect(input.container);
-  const oldImage = parseImageInspect(input.oldImage, 'old image inspect');
-  parseImageInspect(input.newImage, 'new image inspect');
+  const { container, oldImage } = input;
   const macOnEndpoints = input.apiVersion !== undefined && compareApiVersions(input.apiVersion, '1.44') >= 0;
 
   const config = withoutImageDefaults(container.Config, oldImage.Config ?? {});

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ContainerConfig, Healthcheck, ImageConfig } from '../../../docker/inspect-schemas.js';
+import type { ContainerConfig } from '../../../docker/documents/container-inspect.js';
+import type { Healthcheck, ImageConfig } from '../../../docker/documents/image-inspect.js';
 
 /**
  * A container's Config is the image's defaults merged with what the user asked for; inspect

@@ -1,4 +1,4 @@
-import type { ContainerInspect, Endpoint } from '../../../docker/inspect-schemas.js';
+import type { ContainerInspect, Endpoint } from '../../../docker/documents/container-inspect.js';
 
 export type NetworkModeKind = 'default' | 'bridge' | 'host' | 'none' | 'container' | 'user';
 

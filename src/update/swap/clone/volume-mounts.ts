@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { HostConfig, MountPoint } from '../../../docker/inspect-schemas.js';
+import type { HostConfig, MountPoint } from '../../../docker/documents/container-inspect.js';
 
 export interface VolumeAttachment {
   /** `HostConfig.Binds` for the new container, or undefined when unchanged. */

@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  InspectError,
-  cloneCreateOptions,
-  parseContainerInspect,
-  parseImageInspect,
-  type CloneInput,
-  type ContainerInspect,
-  type ImageInspect,
-} from '../../../src/update/swap/clone/create-options.js';
+import type { ContainerInspect } from '../../../src/docker/documents/container-inspect.js';
+import type { ImageInspect } from '../../../src/docker/documents/image-inspect.js';
+import { cloneCreateOptions, type CloneInput } from '../../../src/update/swap/clone/create-options.js';
+import { containerDocument, imageDocument } from '../../support/documents.js';
 import { derivedMacAddress } from '../../../src/update/swap/clone/network-endpoints.js';
 import { volumesFromDestinations } from '../../../src/update/swap/clone/volume-mounts.js';
 
@@ -17,10 +12,9 @@ function fixture(name: string): unknown {
   const url = new URL(`../../fixtures/inspect/${name}.json`, import.meta.url);
   return JSON.parse(readFileSync(url, 'utf8'));
 }
-const containerFixture = (role: string): ContainerInspect =>
-  parseContainerInspect(fixture(`container-${role}`));
-const v1 = parseImageInspect(fixture('image-v1'));
-const v2 = parseImageInspect(fixture('image-v2'));
+const containerFixture = (role: string): ContainerInspect => containerDocument(fixture(`container-${role}`));
+const v1 = imageDocument(fixture('image-v1'));
+const v2 = imageDocument(fixture('image-v2'));
 const wide = containerFixture('wide');
 const shared = containerFixture('shared');
 const host = containerFixture('host');
@@ -32,7 +26,7 @@ const db = containerFixture('db');
 const networkNames = Object.keys(wide.NetworkSettings?.Networks ?? {});
 const front = networkNames.find((name) => name.endsWith('-front')) ?? '';
 const back = networkNames.find((name) => name.endsWith('-back')) ?? '';
-const wideName = (wide.Name ?? '').slice(1);
+const wideName = wide.Name.slice(1);
 
 function clone(container: ContainerInspect, overrides: Partial<CloneInput> = {}) {
   return cloneCreateOptions({
@@ -51,11 +45,11 @@ function variant(
   rest: Record<string, unknown> = {},
 ): ContainerInspect {
   const copy = structuredClone(base);
-  return parseContainerInspect({ ...copy, ...rest, Config: { ...copy.Config, ...config } });
+  return containerDocument({ ...copy, ...rest, Config: { ...copy.Config, ...config } });
 }
 
 function image(config: Record<string, unknown>): ImageInspect {
-  return parseImageInspect({ Id: 'sha256:old', Config: config });
+  return imageDocument({ Id: 'sha256:old', Config: config });
 }
 
 function volumeName(container: ContainerInspect, destination: string): string {
@@ -648,36 +642,26 @@ describe('cloneCreateOptions on volumes', () => {
   });
 });
 
-describe('cloneCreateOptions on bad input', () => {
-  it('names the container field at fault', () => {
-    const bad = {
-      ...structuredClone(wide),
-      Config: { ...wide.Config, Env: 'A=1' },
-    } as unknown as ContainerInspect;
-    expect(() => clone(bad)).toThrow(InspectError);
-    expect(() => clone(bad)).toThrow(/container inspect has an unusable Config\.Env/);
-  });
-
-  it('names the image and field at fault', () => {
-    const bad = { Id: 'sha256:x', Config: { Cmd: [1] } } as unknown as ImageInspect;
-    expect(() => clone(wide, { oldImage: bad })).toThrow(/old image inspect has an unusable Config\.Cmd\.0/);
+describe('engine documents the clone would read wrong', () => {
+  it('are refused where they enter, naming the field at fault', () => {
+    const bad = { ...structuredClone(wide), Config: { ...wide.Config, Env: 'A=1' } };
+    expect(() => containerDocument(bad)).toThrow(
+      /unexpected answer from the Docker engine .* at Config\.Env/,
+    );
+    expect(() => imageDocument({ Id: 'sha256:x', Config: { Cmd: [1] } })).toThrow(/at Config\.Cmd\.0/);
     try {
-      clone(wide, { newImage: { Id: 5 } as unknown as ImageInspect });
+      imageDocument({ Id: 5 });
       expect.unreachable();
     } catch (error) {
       expect(error).toMatchObject({
-        code: 'INVALID_INSPECT',
-        message: expect.stringMatching(/new image inspect.*Id/) as unknown,
+        code: 'BAD_RESPONSE',
+        message: expect.stringMatching(/at Id/) as unknown,
       });
     }
-  });
-
-  it('requires the reference the container was created from', () => {
-    const bad = {
-      ...structuredClone(wide),
-      Config: { ...wide.Config, Image: '' },
-    } as unknown as ContainerInspect;
-    expect(() => clone(bad)).toThrow(/Config\.Image/);
+    // The reference the container was created from is what the clone is made from.
+    expect(() =>
+      containerDocument({ ...structuredClone(wide), Config: { ...wide.Config, Image: '' } }),
+    ).toThrow(/at Config\.Image/);
   });
 });
 
