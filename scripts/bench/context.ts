@@ -8,7 +8,7 @@ import type { Figure } from './report.js';
 export interface BenchOptions {
   readonly json: boolean;
   readonly quick: boolean;
-  /** Scenarios to run (1–5). */
+  /** Scenarios to run (1–9). */
   readonly only: ReadonlySet<number>;
   /** Scenario 1: distinct images and containers per image. */
   readonly images: number;
@@ -34,10 +34,10 @@ Measures refit against the test bed and prints each figure beside its target.
   --json               print the results as one JSON document instead of a table
   --quick              small sizes for a quick run (6 images × 2 containers, 2 stale, 50 cycles, 1 run)
   --only LIST          scenarios to run, e.g. 1,3 (1 check, 2 update, 3 memory, 4 downtime, 5 push,
-                       6 peers, 7 scale, 8 status page)
-  --images N           scenario 1: distinct images (default 50)
-  --per-image N        scenario 1: containers per image (default 4)
-  --warm-cycles N      scenario 1: warm cycles timed (default 5)
+                       6 peers, 7 scale, 8 status page, 9 fleet of two engines)
+  --images N           scenarios 1 and 9: distinct images (default 50)
+  --per-image N        scenarios 1 and 9: containers per image (default 4)
+  --warm-cycles N      scenarios 1 and 9: warm cycles timed (default 5)
   --stale N            scenario 2: images given a new digest (default 10)
   --memory-cycles N    scenario 3: back-to-back cycles (default 1000)
   --downtime-runs N    scenario 4: runs of each strategy (default 3)
@@ -73,13 +73,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
   if (values.help) return undefined;
   const quick = values.quick;
   const only = new Set(
-    (values.only ?? '1,2,3,4,5,6,7,8')
+    (values.only ?? '1,2,3,4,5,6,7,8,9')
       .split(',')
       .filter((s) => s.trim() !== '')
       .map((s) => {
         const n = Number(s);
-        if (![1, 2, 3, 4, 5, 6, 7, 8].includes(n))
-          throw new Error(`--only takes scenario numbers 1 to 8, got "${s}"`);
+        if (![1, 2, 3, 4, 5, 6, 7, 8, 9].includes(n))
+          throw new Error(`--only takes scenario numbers 1 to 9, got "${s}"`);
         return n;
       }),
   );

@@ -16,6 +16,7 @@ import { RegistryWatch } from './registry-counts.js';
 import { renderTable, type BenchResult } from './report.js';
 import { runCheckScenario, type CheckState } from './scenario-check.js';
 import { runDowntimeScenario } from './scenario-downtime.js';
+import { runFleetScenario } from './scenario-fleet.js';
 import { runMemoryScenario } from './scenario-memory.js';
 import { runPageScenario } from './scenario-page.js';
 import { runPushScenario } from './scenario-push.js';
@@ -109,6 +110,7 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     if (wants(6)) await runPeersScenario(ctx);
     if (wants(7)) await runScaleScenario(ctx);
     if (wants(8)) await runPageScenario(ctx);
+    if (wants(9)) await runFleetScenario(ctx);
   } finally {
     for (const cleanup of ctx.cleanups.reverse()) {
       await Promise.resolve(cleanup()).catch((error: unknown) => {

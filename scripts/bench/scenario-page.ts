@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { pino } from 'pino';
+import { refused, type ActionResult, type Actions } from '../../src/domain/actions.js';
 import type { ContainerReport } from '../../src/domain/report.js';
 import { buildCycleReport } from '../../src/domain/report.js';
 import { MemoryHistoryStore } from '../../src/history/history-store.js';
@@ -29,6 +30,15 @@ function containers(): ContainerReport[] {
     targetVersion: `1.${i % 10}.4`,
   }));
 }
+
+const refuse = (): Promise<ActionResult> => Promise.resolve(refused('busy', 'the bench takes no actions'));
+const idleActions: Actions = {
+  checkNow: refuse,
+  updateNow: refuse,
+  approve: refuse,
+  dismiss: refuse,
+  rollback: refuse,
+};
 
 /** One GET of the page as a logged-in browser sends it: wall time and bytes on the wire. */
 function get(url: string, cookie: string): Promise<{ ms: number; bytes: number }> {
@@ -69,7 +79,8 @@ export async function runPageScenario(ctx: BenchContext): Promise<void> {
         status: board,
         history: new MemoryHistoryStore(),
         events: new CycleEventBus(),
-        actions: undefined,
+        // Actions present, so the page carries every row's buttons, as a logged-in user sees it.
+        actions: idleActions,
       },
     },
   );

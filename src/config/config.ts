@@ -1,6 +1,7 @@
-import type { LabelPair } from './selection-value-schemas.js';
 /** The settings refit runs with, after every source (flags, env, files, defaults) is resolved. */
 
+import type { HostEntry } from './value-schemas.js';
+import type { LabelPair } from './selection-value-schemas.js';
 import type { RateThresholdSetting, RegistryMirrorSetting } from './registry-value-schemas.js';
 import type { FollowMode } from '../policy/follow-tags.js';
 import type { MaintenanceWindows } from '../policy/maintenance-window.js';
@@ -39,6 +40,8 @@ export interface Config {
   readonly stopTimeoutSeconds: number;
   /** One swap at a time, each verified before the next; otherwise independent swaps run in parallel. */
   readonly rollingRestart: boolean;
+  /** Images a container ran before its updates kept (and remembered) for rollbacks. */
+  readonly rollbackGenerations: number;
   /** Groups of containers with no dependency between them swapped at once. */
   readonly updateConcurrency: number;
   /** Distinct images pulled at once. */
@@ -131,7 +134,10 @@ export interface Config {
   readonly repoUser: string | undefined;
   readonly repoPass: string | undefined;
   /** `unix:///path` or `tcp://host:port`. */
-  readonly dockerHost: string;
+  /** The engines to manage (REFIT_DOCKER_HOSTS, DOCKER_HOST, --host): one or more. */
+  readonly dockerHosts: readonly HostEntry[];
+  /** Bound on reaching one engine (connect, list). */
+  readonly hostTimeoutSeconds: number;
   readonly dockerTlsVerify: boolean;
   readonly dockerCertPath: string | undefined;
   /** The directory holding Docker's `config.json` (registry credentials). */

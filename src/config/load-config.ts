@@ -131,7 +131,11 @@ function acceptedSettingWarnings(
 /** Watchtower and refit variables that match no option are almost always typos or unsupported features. */
 function unknownVariableWarnings(env: Env): string[] {
   const known = new Set([
-    ...OPTIONS.flatMap((option) => [...envNames(option), ...fileEnvNames(option)]),
+    ...OPTIONS.flatMap((option) => [
+      ...envNames(option),
+      ...fileEnvNames(option),
+      ...(option.formerNames?.env === undefined ? [] : [option.formerNames.env]),
+    ]),
     ...ACCEPTED_SETTINGS.flatMap((setting) => setting.env),
   ]);
   return Object.keys(env)

@@ -70,6 +70,11 @@ export interface OptionSpec<K extends TableKey> {
   readonly longAliases?: readonly `--${string}`[];
   /** One-letter flags, as Watchtower has them. */
   readonly shorts?: readonly string[];
+  /**
+   * refit's own earlier names for the option (a variable, a flag), still read so that a setup
+   * written for them keeps working: the variable after refit's current one, before any alias.
+   */
+  readonly formerNames?: { readonly env?: `REFIT_${string}`; readonly flag?: `--${string}` };
   /** Other variables for the same option, in precedence order. */
   readonly aliases?: readonly (ValueAlias | SwitchAlias<Config[K]>)[];
   readonly switchFlags?: readonly SwitchFlag<Config[K]>[];
@@ -96,6 +101,12 @@ export function valueFlags(option: AnyOption): string[] {
     ...(option.longAliases ?? []),
     ...(option.shorts ?? []).map((short) => `-${short}`),
   ];
+}
+
+/** `REFIT_DOCKER_HOST (formerly)`: the earlier names, for --help and the docs. */
+export function formerNamesText(option: AnyOption): string[] {
+  const { env, flag } = option.formerNames ?? {};
+  return [env, flag].filter((name) => name !== undefined);
 }
 
 /** Every variable that can set the option, refit's first; `*_FILE` twins not included. */

@@ -63,6 +63,7 @@ export function buildFlagIndex(
     const target = { kind: 'option', option, switchIndex: undefined } as const;
     add(mainFlag(option), target);
     for (const long of option.longAliases ?? []) add(long, target);
+    if (option.formerNames?.flag !== undefined) add(option.formerNames.flag, target);
     for (const short of option.shorts ?? []) add(`-${short}`, target);
     (option.switchFlags ?? []).forEach((flag, switchIndex) => {
       const switchTarget = { kind: 'option', option, switchIndex } as const;

@@ -6,7 +6,7 @@ import {
   switchFlagTexts,
   USAGE,
 } from './describe-option.js';
-import { fileEnvNames, valueFlags, type AnyOption } from './option-spec.js';
+import { fileEnvNames, formerNamesText, valueFlags, type AnyOption } from './option-spec.js';
 import { OPTIONS } from './options.js';
 
 function code(text: string): string {
@@ -39,6 +39,8 @@ function row(option: AnyOption): string {
     ...switchFlagTexts(option).map((s) => `${codeList(s.flags)} (${s.value})`),
   ];
   const secret = option.secret === true ? ' Secret: can be read from a file (see below).' : '';
+  const former = formerNamesText(option);
+  const formerly = former.length === 0 ? '' : ` Formerly ${former.map(code).join(' and ')}, still read.`;
   const cells = [
     code(option.env),
     flags.join(', '),
@@ -48,7 +50,7 @@ function row(option: AnyOption): string {
       )
       .join(', '),
     defaultCell(option.defaultText),
-    prose(option.doc) + secret,
+    prose(option.doc) + secret + formerly,
   ];
   return `| ${cells.map(cell).join(' | ')} |`;
 }

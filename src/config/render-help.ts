@@ -7,7 +7,7 @@ import {
   USAGE,
   valueFlagsText,
 } from './describe-option.js';
-import { fileEnvNames, mainFlag, type AnyOption } from './option-spec.js';
+import { fileEnvNames, formerNamesText, mainFlag, type AnyOption } from './option-spec.js';
 import { OPTIONS } from './options.js';
 import { ACCEPTED_SETTINGS } from './watchtower-notes.js';
 
@@ -40,6 +40,8 @@ function describeOption(option: AnyOption): string[] {
   const files = fileEnvNames(option);
   if (files.length > 0) sources.push(`or from a file: ${files.join(', ')}`);
   sources.push(`default ${option.defaultText}`);
+  const former = formerNamesText(option);
+  if (former.length > 0) sources.push(`formerly ${former.join(', ')}`);
 
   const lines = [
     FLAG_INDENT + valueFlagsText(option),

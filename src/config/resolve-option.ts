@@ -74,6 +74,11 @@ function fromAliases<K extends TableKey>(
   context: ResolveContext,
 ): Candidate<Config[K]> | undefined {
   let first: Candidate<Config[K]> | undefined;
+  const former = option.formerNames?.env;
+  if (former !== undefined) {
+    const setting = context.reader.read(former, option.secret === true);
+    first = setting && parseSetting(option.schema, setting, context.problems);
+  }
   for (const alias of option.aliases ?? []) {
     let candidate: Candidate<Config[K]> | undefined;
     if (isSwitchAlias(alias)) {

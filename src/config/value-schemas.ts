@@ -148,6 +148,46 @@ export const dockerApiVersion: ValueSchema<string> = z.string().transform((raw, 
   return Number(match[1]) >= 24 ? text : fail(ctx, 'expected an Engine API version of at least 1.24');
 });
 
+/** One entry of REFIT_DOCKER_HOSTS: `[name=]unix:///…`, `[name=]tcp://…` or `[name=]context:NAME`. */
+export interface HostEntry {
+  readonly name: string | undefined;
+  readonly url: string;
+}
+
+/** Host names: what reports and metrics call an engine, and the suffix of its TLS variable. */
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export const dockerHostList: ValueSchema<HostEntry[]> = z.string().transform((raw, ctx) => {
+  const entries: HostEntry[] = [];
+  for (const entry of splitList(raw, /[\s,]+/)
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
+    const scheme = entry.search(/(unix|tcp|context):/);
+    const name = scheme > 0 && entry[scheme - 1] === '=' ? entry.slice(0, scheme - 1) : undefined;
+    const url = scheme >= 0 ? entry.slice(scheme) : entry;
+    if (name !== undefined && !HOST_NAME.test(name)) {
+      ctx.addIssue({ code: 'custom', message: `"${name}" cannot name a host: letters, digits, _ . - only` });
+      continue;
+    }
+    if (url.startsWith('context:')) {
+      if (url.length === 'context:'.length)
+        ctx.addIssue({ code: 'custom', message: `"${entry}" names no context` });
+      else entries.push({ name, url });
+      continue;
+    }
+    const checked = dockerHost.safeParse(url);
+    if (!checked.success) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}": expected [name=]unix:///path, [name=]tcp://host:port or [name=]context:NAME`,
+      });
+      continue;
+    }
+    entries.push({ name, url: checked.data });
+  }
+  return entries;
+});
+
 export const dockerHost: ValueSchema<string> = z.string().transform((raw, ctx) => {
   const text = raw.trim();
   const expected = 'expected unix:///path/to/docker.sock or tcp://host:port';

@@ -53,4 +53,6 @@ export interface ImageStore {
   inspectImage(idOrReference: string): Promise<ImageInspect | undefined>;
   /** `in-use` when a container still uses it: then it stays. */
   removeImage(id: string): Promise<'removed' | 'in-use' | 'missing'>;
+  /** Points `reference` (`repo:tag`) at the image `id` on this engine, as `docker tag` does. */
+  tagImage(id: string, reference: string): Promise<void>;
 }

@@ -33,11 +33,20 @@ export class DockerodeClient implements DockerClient {
     this.changes = new DockerodeRuntime(docker);
   }
 
-  /** Connects and negotiates the API version with the engine. */
-  static async connect(settings: DockerConnectionSettings): Promise<DockerodeClient> {
+  /**
+   * Connects and negotiates the API version with the engine. `probeTimeoutMs` bounds that first
+   * request at the socket: an engine that accepts the connection and never answers leaves no
+   * request behind to keep the process alive.
+   */
+  static async connect(
+    settings: DockerConnectionSettings,
+    probeTimeoutMs?: number,
+  ): Promise<DockerodeClient> {
     const options = connectionOptions(settings);
     const Docker = loadDockerode();
-    const probe = new Docker(options);
+    const probe = new Docker(
+      probeTimeoutMs === undefined ? options : { ...options, timeout: probeTimeoutMs },
+    );
     const version = parseDocument(
       versionSchema,
       await call('read its version', () => probe.version()),

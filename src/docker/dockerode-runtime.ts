@@ -193,6 +193,15 @@ export class DockerodeRuntime implements ContainerRuntime, ImageStore {
       : parseDocument(imageInspectSchema, raw, `GET /images/${idOrReference}/json`);
   }
 
+  async tagImage(id: string, reference: string): Promise<void> {
+    // The tag is what follows the last colon after the last slash; a digest reference has none.
+    const slash = reference.lastIndexOf('/');
+    const colon = reference.lastIndexOf(':');
+    const [repo, tag] =
+      colon > slash ? [reference.slice(0, colon), reference.slice(colon + 1)] : [reference, 'latest'];
+    await call(`tag image ${id} as ${reference}`, () => this.docker.getImage(id).tag({ repo, tag }));
+  }
+
   async removeImage(id: string): Promise<'removed' | 'in-use' | 'missing'> {
     try {
       await this.docker.getImage(id).remove({ noprune: false });

@@ -2,7 +2,8 @@
  * What happened to one container in one cycle. `pending`: an update is due but waits (for a
  * cooldown, an approval or a maintenance window), `pendingUntil` and the reason say until when.
  */
-export type ContainerStatus = 'fresh' | 'stale' | 'pending' | 'updated' | 'rolled-back' | 'failed' | 'skipped';
+export type ContainerStatus =
+  'fresh' | 'stale' | 'pending' | 'updated' | 'rolled-back' | 'failed' | 'skipped';
 
 export interface ContainerReport {
   readonly id: string;
@@ -42,6 +43,13 @@ export interface CycleReport {
   readonly durationMs: number;
   readonly containers: readonly ContainerReport[];
   readonly counts: Readonly<Record<ContainerStatus, number>>;
+  /** With several engines: each one, and whether it answered this cycle. */
+  readonly hosts?: readonly HostReach[];
+}
+
+export interface HostReach {
+  readonly name: string;
+  readonly reachable: boolean;
 }
 
 export const ALL_STATUSES: readonly ContainerStatus[] = [
@@ -75,6 +83,14 @@ export function buildCycleReport(
     containers,
     counts: countStatuses(containers),
   };
+}
+
+/**
+ * What tells a container apart across cycles: its name, and with several engines its engine's
+ * (`nas/web`), since two engines may each run a `web`.
+ */
+export function containerKey(container: Pick<ContainerReport, 'name' | 'host'>): string {
+  return container.host === undefined ? container.name : `${container.host}/${container.name}`;
 }
 
 /** A cycle failed when any container in it failed; `--run-once` exits non-zero then. */

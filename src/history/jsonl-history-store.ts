@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import { containerKey, parseHistoryLine, type HistoryEntry } from './history-entry.js';
@@ -10,7 +10,7 @@ import {
   type HistoryFilter,
   type HistoryStore,
 } from './history-store.js';
-import { endsWithNewline, linesFromEnd } from './log-lines.js';
+import { completeLength, linesFromEnd } from './log-lines.js';
 import { ageCutoffMs, needsCompaction, type RetentionPolicy } from './retention.js';
 
 export const HISTORY_FILE = 'history.jsonl';
@@ -45,8 +45,9 @@ interface LogIndex {
  * The history as an append-only JSON-lines file in the state directory, with a small index in
  * memory. An append is one write of whole lines followed by an fsync, so a crash (even SIGKILL
  * in the middle of the write) leaves every earlier line intact and at most one torn line at the
- * end; readers ignore a line without its newline, and the next append first ends that line so
- * it stays one unreadable line instead of spoiling the new one. Retention rewrites the file
+ * end; readers ignore a line without its newline, and the next append first deals with it: a
+ * whole entry that only lost its newline gets one, anything else is cut off, so it never spoils
+ * the new entries and the file stays whole lines. Retention rewrites the file
  * atomically (temporary file, fsync, rename) once it holds well over what it should.
  *
  * One process writes at a time: appends and rewrites are queued. During a self-update the old
@@ -143,9 +144,9 @@ export class JsonlHistoryStore implements HistoryStore {
       const handle = await open(path, 'a+');
       let created = false;
       try {
-        created = (await handle.stat()).size === 0;
-        // A torn line from an interrupted write gets its newline, so it stays one bad line.
-        const prefix = (await endsWithNewline(handle)) ? '' : '\n';
+        const { size } = await handle.stat();
+        created = size === 0;
+        const prefix = await this.endTornLine(handle, size);
         const crashAt = this.options.crashAt;
         if (crashAt === undefined) {
           await handle.appendFile(prefix + text);
@@ -165,6 +166,29 @@ export class JsonlHistoryStore implements HistoryStore {
     } catch (error) {
       throw new HistoryError(`cannot append to ${path}`, { cause: error });
     }
+  }
+
+  /**
+   * What a crash left after the last newline. A whole entry that only lost its newline is kept
+   * (the prefix to append ends its line) and counted; anything else was never confirmed and
+   * goes, so the file stays all whole lines (`jq` stops at the first broken one).
+   */
+  private async endTornLine(handle: FileHandle, size: number): Promise<string> {
+    const complete = await completeLength(handle);
+    if (complete === size) return '';
+    const tail = Buffer.alloc(size - complete);
+    await handle.read(tail, 0, tail.length, complete);
+    const entry = parseHistoryLine(tail.toString('utf8'));
+    if (entry !== undefined) {
+      this.note(entry);
+      return '\n';
+    }
+    await handle.truncate(complete);
+    this.options.logger?.warn(
+      { path: this.options.path, bytes: tail.length },
+      'dropped the torn end of the history an interrupted write left',
+    );
+    return '';
   }
 
   private async compactIfNeeded(): Promise<void> {

@@ -47,11 +47,20 @@ export async function* linesFromEnd(path: string): AsyncGenerator<string> {
   }
 }
 
-/** Whether the file ends in a newline (or is empty or absent): the next append starts a line. */
-export async function endsWithNewline(handle: FileHandle): Promise<boolean> {
+/**
+ * The length of the file up to and including its last newline: what a crash leaves after it is
+ * the torn end of an interrupted write (0 when the file holds no whole line).
+ */
+export async function completeLength(handle: FileHandle): Promise<number> {
   const { size } = await handle.stat();
-  if (size === 0) return true;
-  const last = Buffer.alloc(1);
-  await handle.read(last, 0, 1, size - 1);
-  return last[0] === NEWLINE;
+  let position = size;
+  while (position > 0) {
+    const length = Math.min(CHUNK_BYTES, position);
+    position -= length;
+    const chunk = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(chunk, 0, length, position);
+    const at = chunk.subarray(0, bytesRead).lastIndexOf(NEWLINE);
+    if (at >= 0) return position + at + 1;
+  }
+  return 0;
 }

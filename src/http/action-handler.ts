@@ -25,20 +25,27 @@ export interface ActionDependencies {
   readonly logger: Logger;
 }
 
-/** `/v1/containers/<name>/<action>` → the target and the action, or 404. */
+/** What `/v1/updates/<name>/<action>` (the policies' documented form) may ask for. */
+const UPDATE_ACTIONS: readonly ActionKind[] = ['approve', 'dismiss'];
+
+/**
+ * `/v1/containers/<name>/<action>`, or `/v1/updates/<name>/approve|dismiss` (the same actions
+ * under the name docs/policies.md gives them) → the target and the action, or 404.
+ */
 export function parseContainerAction(pathname: string): { target: string; action: ActionKind } {
-  const match = /^\/v1\/containers\/([^/]+)\/([a-z]+)$/.exec(pathname);
-  const action = match?.[2] as ActionKind | undefined;
-  if (match?.[1] === undefined || action === undefined || !CONTAINER_ACTIONS.includes(action)) {
+  const match = /^\/v1\/(containers|updates)\/([^/]+)\/([a-z]+)$/.exec(pathname);
+  const action = match?.[3] as ActionKind | undefined;
+  const allowed = match?.[1] === 'updates' ? UPDATE_ACTIONS : CONTAINER_ACTIONS;
+  if (match?.[2] === undefined || action === undefined || !allowed.includes(action)) {
     throw new HttpError(
       404,
       'not_found',
-      `no endpoint ${pathname}; use /v1/containers/<name>/update, approve, dismiss or rollback`,
+      `no endpoint ${pathname}; use /v1/containers/<name>/update, approve, dismiss or rollback, or /v1/updates/<name>/approve or dismiss`,
     );
   }
   let target: string;
   try {
-    target = decodeURIComponent(match[1]);
+    target = decodeURIComponent(match[2]);
   } catch {
     throw new HttpError(400, 'invalid_parameter', 'the container name in the path is not valid URL encoding');
   }
@@ -79,9 +86,10 @@ function answer(
 }
 
 /**
- * `POST /v1/check` and `POST /v1/containers/<name>/<action>[?host=]`: the buttons of the status
- * page, for token holders. Each answers as soon as refit accepts or refuses (202, or 409/404/403
- * with the reason); the work's progress is on `GET /v1/events`, its outcome in the history.
+ * `POST /v1/check`, `POST /v1/containers/<name>/<action>[?host=]` and
+ * `POST /v1/updates/<name>/approve|dismiss`: the buttons of the status page, for token holders.
+ * Each answers as soon as refit accepts or refuses (202, or 409/404/403 with the reason); the
+ * work's progress is on `GET /v1/events`, its outcome in the history.
  */
 export function actionHandler(deps: ActionDependencies, kind: 'check' | 'container'): Handler {
   return async (context) => {

@@ -34,7 +34,7 @@ const ACTIONS_OFF = 'this refit takes no actions over HTTP (nothing was wired to
 /**
  * The routes of the status page and of the API it uses: `/`, `/containers/<name>`, `/login`,
  * `/logout`, `/static/<file>`, `GET /v1/history`, `GET /v1/events`, `POST /v1/check` and
- * `POST /v1/containers/<name>/<action>`.
+ * `POST /v1/containers/<name>/<action>` (and `POST /v1/updates/<name>/approve|dismiss`).
  */
 export function statusRoutes(input: StatusRoutesInput): { routes: Route[]; streams: EventStreams } {
   const { deps, access, base, logger } = input;
@@ -74,6 +74,15 @@ export function statusRoutes(input: StatusRoutesInput): { routes: Route[]; strea
     {
       method: 'POST',
       path: '/v1/containers/',
+      prefix: true,
+      access: 'token',
+      disabled: actionsOff,
+      handler: action('container'),
+    },
+    // The approval route docs/policies.md names; the same actions as /v1/containers/<name>/….
+    {
+      method: 'POST',
+      path: '/v1/updates/',
       prefix: true,
       access: 'token',
       disabled: actionsOff,

@@ -5,6 +5,8 @@ import { cycleFailed, type ContainerReport, type CycleReport } from '../domain/r
 export interface UpdateAvailability {
   readonly container: string;
   readonly image: string;
+  /** The engine's name with several engines; absent (no label) with one. */
+  readonly host: string | undefined;
   readonly available: boolean;
 }
 
@@ -30,7 +32,12 @@ export function cycleFigures(report: CycleReport): CycleFigures {
   for (const container of containers) {
     const available = updateAvailable(container);
     if (available !== undefined) {
-      availability.push({ container: container.name, image: container.image, available });
+      availability.push({
+        container: container.name,
+        image: container.image,
+        host: container.host,
+        available,
+      });
     }
   }
   return {

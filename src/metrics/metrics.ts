@@ -83,7 +83,13 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
   const updateAvailable = new Gauge({
     name: 'refit_container_update_available',
     help: '1 when the registry has a newer image for the container than the one it runs, else 0',
-    labelNames: ['container', 'image'] as const,
+    labelNames: ['container', 'image', 'host'] as const,
+    registers,
+  });
+  const hostReachable = new Gauge({
+    name: 'refit_host_reachable',
+    help: 'With several Docker engines: 1 when the engine answered in the last cycle, else 0',
+    labelNames: ['host'] as const,
     registers,
   });
   const cycleDuration = new Histogram({
@@ -154,9 +160,14 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       // Rebuilt from scratch, so containers gone from the report lose their series. Nothing
       // awaits in between, so no scrape sees the gauge half-filled.
       updateAvailable.reset();
-      for (const { container, image, available } of figures.availability) {
-        updateAvailable.set({ container, image }, available ? 1 : 0);
+      for (const { container, image, host, available } of figures.availability) {
+        updateAvailable.set(
+          host === undefined ? { container, image } : { container, image, host },
+          available ? 1 : 0,
+        );
       }
+      for (const { name, reachable } of report.hosts ?? [])
+        hostReachable.set({ host: name }, reachable ? 1 : 0);
 
       cycleDuration.observe(Math.max(0, report.durationMs) / 1000);
       containerUpdates.inc({ result: 'updated' }, figures.updated);

@@ -1,4 +1,5 @@
-import { countStatuses, type ContainerReport, type CycleReport } from '../domain/report.js';
+import { containerKey, countStatuses, type ContainerReport, type CycleReport } from '../domain/report.js';
+import { refusedImage } from './refused.js';
 
 export type NotificationLevel = 'all' | 'updates' | 'failures';
 
@@ -18,7 +19,7 @@ const isFailure = (container: ContainerReport): boolean =>
   container.status === 'failed' || container.status === 'rolled-back';
 
 const isNews = (container: ContainerReport): boolean =>
-  container.status !== 'fresh' && container.status !== 'skipped';
+  container.status !== 'fresh' && (container.status !== 'skipped' || refusedImage(container));
 
 /**
  * Which cycles get a message and what it says. Failures and rollbacks are always told. A new
@@ -27,7 +28,7 @@ const isNews = (container: ContainerReport): boolean =>
  * check failed keeps its entry, so a flaky registry does not repeat old news.
  */
 export function decide(report: CycleReport, level: NotificationLevel, told: ToldDigests): Decision {
-  const present = new Set(report.containers.map((container) => container.name));
+  const present = new Set(report.containers.map(containerKey));
   const next = new Map([...told].filter(([name]) => present.has(name)));
   const kept: ContainerReport[] = [];
   for (const container of report.containers) {
@@ -35,22 +36,31 @@ export function decide(report: CycleReport, level: NotificationLevel, told: Told
       case 'fresh':
       case 'updated':
         // The container runs the newest image: the next new digest is news again.
-        next.delete(container.name);
+        next.delete(containerKey(container));
         if (level !== 'failures' || container.status === 'fresh') kept.push(container);
         break;
-      // A waiting update is news once per target, as a new image is.
+      // A waiting update is news once per target, as a new image is; so is a new image refit
+      // refused (an unsigned one, say). Other skips say nothing new: they are only counted.
       case 'stale':
-      case 'pending': {
+      case 'pending':
+      case 'skipped': {
+        if (container.status === 'skipped' && !refusedImage(container)) {
+          kept.push(container);
+          break;
+        }
         if (level === 'failures') break;
         const digest = container.remoteDigest;
-        if (digest !== undefined && told.get(container.name) === digest) break;
-        if (digest !== undefined) next.set(container.name, digest);
+        if (digest !== undefined && told.get(containerKey(container)) === digest) break;
+        if (digest !== undefined) next.set(containerKey(container), digest);
         kept.push(container);
         break;
       }
       case 'failed':
+        kept.push(container);
+        break;
       case 'rolled-back':
-      case 'skipped':
+        // The rollback told this digest: refusing it next cycle (rollback memory) is no news.
+        if (container.remoteDigest !== undefined) next.set(containerKey(container), container.remoteDigest);
         kept.push(container);
         break;
     }

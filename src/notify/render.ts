@@ -3,6 +3,7 @@ import { GoTemplateError } from './go-template/parse.js';
 import { compileGoTemplate, isGoTemplate } from './go-template/render-go.js';
 import type { WatchtowerDataOptions } from './go-template/watchtower-data.js';
 import type { NotificationMessage, NotificationSeverity } from './notifier.js';
+import { refusedImage } from './refused.js';
 import {
   DEFAULT_MARKDOWN_TEMPLATE,
   DEFAULT_TEXT_TEMPLATE,
@@ -58,13 +59,17 @@ export function reportTitle(report: CycleReport, hostname: string): string {
   if (counts.pending > 0) {
     parts.push(counts.pending === 1 ? '1 update waiting' : `${counts.pending} updates waiting`);
   }
+  const refused = report.containers.filter(refusedImage).length;
+  if (refused > 0) parts.push(refused === 1 ? '1 new image refused' : `${refused} new images refused`);
   return `refit on ${hostname}: ${parts.length === 0 ? 'no changes' : parts.join(', ')}`;
 }
 
 /** Something broke (error), something waits for a human (warning), or all went well (info). */
 export function reportSeverity(report: CycleReport): NotificationSeverity {
   if (report.counts.failed > 0 || report.counts['rolled-back'] > 0) return 'error';
-  if (report.counts.stale > 0 || report.counts.pending > 0) return 'warning';
+  if (report.counts.stale > 0 || report.counts.pending > 0 || report.containers.some(refusedImage)) {
+    return 'warning';
+  }
   return 'info';
 }
 

@@ -1,6 +1,7 @@
 import Mustache from 'mustache';
 import { shortDigest } from '../domain/digests.js';
 import type { ContainerReport, ContainerStatus, CycleReport } from '../domain/report.js';
+import { refusedImage } from './refused.js';
 
 /**
  * What a message template sees. This shape is documented in docs/notifications.md
@@ -8,6 +9,8 @@ import type { ContainerReport, ContainerStatus, CycleReport } from '../domain/re
  */
 export interface TemplateEntry {
   readonly name: string;
+  /** The engine the container runs on when refit manages several; empty with one. */
+  readonly host: string;
   readonly image: string;
   /** The report's status word: updated, rolled-back, failed, stale, pending, fresh or skipped. */
   readonly status: ContainerStatus;
@@ -37,6 +40,8 @@ export interface TemplateCounts {
   readonly pending: number;
   readonly fresh: number;
   readonly skipped: number;
+  /** Of the skipped: new images refit would not take (see `refused`). */
+  readonly refused: number;
 }
 
 export interface TemplateView {
@@ -55,6 +60,11 @@ export interface TemplateView {
   readonly stale: readonly TemplateEntry[];
   /** Updates that wait for a cooldown, an approval or a maintenance window. */
   readonly pending: readonly TemplateEntry[];
+  /**
+   * New images refit would not take, with why: a signature that does not verify, a failed
+   * pre-update hook, a digest rolled back before. Status `skipped`; other skips are only counted.
+   */
+  readonly refused: readonly TemplateEntry[];
   /** Every container the message is about, in the order above (fresh and skipped ones are only counted). */
   readonly entries: readonly TemplateEntry[];
 }
@@ -79,6 +89,7 @@ function entryOf(container: ContainerReport): TemplateEntry {
     oldDigest !== '' && newDigest !== '' && oldDigest !== newDigest ? `${oldDigest} → ${newDigest}` : '';
   return {
     name: container.name,
+    host: container.host ?? '',
     image: container.image,
     status: container.status,
     reason: container.reason,
@@ -98,22 +109,31 @@ function entryOf(container: ContainerReport): TemplateEntry {
   };
 }
 
-function summaryOf(report: CycleReport, duration: string): string {
+function summaryOf(report: CycleReport, duration: string, quietSkips: number): string {
   const quiet = [
     report.counts.fresh > 0 ? `${report.counts.fresh} up to date` : '',
-    report.counts.skipped > 0 ? `${report.counts.skipped} skipped` : '',
+    // Refused new images are listed above; the rest of the skipped are only counted.
+    quietSkips > 0 ? `${quietSkips} skipped` : '',
   ].filter((part) => part !== '');
   return quiet.length === 0 ? `Cycle took ${duration}.` : `Cycle took ${duration}; ${quiet.join(', ')}.`;
 }
 
 export function buildTemplateView(report: CycleReport, hostname: string, title: string): TemplateView {
+  // With several engines, each engine's containers come together within a status.
   const byStatus = (status: ContainerStatus): TemplateEntry[] =>
-    report.containers.filter((container) => container.status === status).map(entryOf);
+    report.containers
+      .filter((container) => container.status === status)
+      .map(entryOf)
+      .sort((a, b) => a.host.localeCompare(b.host));
   const updated = byStatus('updated');
   const rolledBack = byStatus('rolled-back');
   const failed = byStatus('failed');
   const stale = byStatus('stale');
   const pending = byStatus('pending');
+  const refused = report.containers
+    .filter(refusedImage)
+    .map(entryOf)
+    .sort((a, b) => a.host.localeCompare(b.host));
   const duration = formatDuration(report.durationMs);
   return {
     hostname,
@@ -121,7 +141,7 @@ export function buildTemplateView(report: CycleReport, hostname: string, title: 
     duration,
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
-    summary: summaryOf(report, duration),
+    summary: summaryOf(report, duration, report.counts.skipped - refused.length),
     counts: {
       updated: report.counts.updated,
       rolledBack: report.counts['rolled-back'],
@@ -130,13 +150,15 @@ export function buildTemplateView(report: CycleReport, hostname: string, title: 
       pending: report.counts.pending,
       fresh: report.counts.fresh,
       skipped: report.counts.skipped,
+      refused: refused.length,
     },
     updated,
     rolledBack,
     failed,
     stale,
     pending,
-    entries: [...updated, ...rolledBack, ...failed, ...stale, ...pending],
+    refused,
+    entries: [...updated, ...rolledBack, ...failed, ...stale, ...pending, ...refused],
   };
 }
 
@@ -146,37 +168,44 @@ export const DEFAULT_TEXT_TEMPLATE = `{{#counts.updated}}
 Updated:
 {{/counts.updated}}
 {{#updated}}
-- {{name}} ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} ({{change}}){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: {{change}}{{/change}}{{/versionChange}}{{#releaseUrl}}
+- {{#host}}{{host}}/{{/host}}{{name}} ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} ({{change}}){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: {{change}}{{/change}}{{/versionChange}}{{#releaseUrl}}
   {{releaseUrl}}{{/releaseUrl}}
 {{/updated}}
 {{#counts.rolledBack}}
 Rolled back:
 {{/counts.rolledBack}}
 {{#rolledBack}}
-- {{name}} ({{image}}){{#change}}: {{change}}{{/change}}
+- {{#host}}{{host}}/{{/host}}{{name}} ({{image}}){{#change}}: {{change}}{{/change}}
   {{reason}}
 {{/rolledBack}}
 {{#counts.failed}}
 Failed:
 {{/counts.failed}}
 {{#failed}}
-- {{name}} ({{image}}){{#change}}: {{change}}{{/change}}
+- {{#host}}{{host}}/{{/host}}{{name}} ({{image}}){{#change}}: {{change}}{{/change}}
   {{reason}}
 {{/failed}}
 {{#counts.stale}}
 New images available:
 {{/counts.stale}}
 {{#stale}}
-- {{name}} ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} ({{change}}){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: {{change}}{{/change}}{{/versionChange}}{{#monitorOnly}} (monitor only){{/monitorOnly}}{{#releaseUrl}}
+- {{#host}}{{host}}/{{/host}}{{name}} ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} ({{change}}){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: {{change}}{{/change}}{{/versionChange}}{{#monitorOnly}} (monitor only){{/monitorOnly}}{{#releaseUrl}}
   {{releaseUrl}}{{/releaseUrl}}
 {{/stale}}
 {{#counts.pending}}
 Waiting:
 {{/counts.pending}}
 {{#pending}}
-- {{name}} ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} ({{change}}){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: {{change}}{{/change}}{{/versionChange}}
+- {{#host}}{{host}}/{{/host}}{{name}} ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} ({{change}}){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: {{change}}{{/change}}{{/versionChange}}
   {{reason}}
 {{/pending}}
+{{#counts.refused}}
+Not updated:
+{{/counts.refused}}
+{{#refused}}
+- {{#host}}{{host}}/{{/host}}{{name}} ({{image}}){{#change}}: {{change}}{{/change}}
+  {{reason}}
+{{/refused}}
 
 {{summary}}
 `;
@@ -185,35 +214,42 @@ export const DEFAULT_MARKDOWN_TEMPLATE = `{{#counts.updated}}
 **Updated**
 {{/counts.updated}}
 {{#updated}}
-- \`{{name}}\` ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} (\`{{oldDigest}}\` → \`{{newDigest}}\`){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}{{/versionChange}}{{#releaseUrl}} [release]({{releaseUrl}}){{/releaseUrl}}
+- \`{{#host}}{{host}}/{{/host}}{{name}}\` ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} (\`{{oldDigest}}\` → \`{{newDigest}}\`){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}{{/versionChange}}{{#releaseUrl}} [release]({{releaseUrl}}){{/releaseUrl}}
 {{/updated}}
 {{#counts.rolledBack}}
 **Rolled back**
 {{/counts.rolledBack}}
 {{#rolledBack}}
-- \`{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}
+- \`{{#host}}{{host}}/{{/host}}{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}
   {{reason}}
 {{/rolledBack}}
 {{#counts.failed}}
 **Failed**
 {{/counts.failed}}
 {{#failed}}
-- \`{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}
+- \`{{#host}}{{host}}/{{/host}}{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}
   {{reason}}
 {{/failed}}
 {{#counts.stale}}
 **New images available**
 {{/counts.stale}}
 {{#stale}}
-- \`{{name}}\` ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} (\`{{oldDigest}}\` → \`{{newDigest}}\`){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}{{/versionChange}}{{#monitorOnly}} (monitor only){{/monitorOnly}}{{#releaseUrl}} [release]({{releaseUrl}}){{/releaseUrl}}
+- \`{{#host}}{{host}}/{{/host}}{{name}}\` ({{image}}){{#versionChange}}: {{versionChange}}{{#change}} (\`{{oldDigest}}\` → \`{{newDigest}}\`){{/change}}{{/versionChange}}{{^versionChange}}{{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}{{/versionChange}}{{#monitorOnly}} (monitor only){{/monitorOnly}}{{#releaseUrl}} [release]({{releaseUrl}}){{/releaseUrl}}
 {{/stale}}
 {{#counts.pending}}
 **Waiting**
 {{/counts.pending}}
 {{#pending}}
-- \`{{name}}\` ({{image}}){{#versionChange}}: {{versionChange}}{{/versionChange}}
+- \`{{#host}}{{host}}/{{/host}}{{name}}\` ({{image}}){{#versionChange}}: {{versionChange}}{{/versionChange}}
   {{reason}}
 {{/pending}}
+{{#counts.refused}}
+**Not updated**
+{{/counts.refused}}
+{{#refused}}
+- \`{{#host}}{{host}}/{{/host}}{{name}}\` ({{image}}){{#change}}: \`{{oldDigest}}\` → \`{{newDigest}}\`{{/change}}
+  {{reason}}
+{{/refused}}
 
 _{{summary}}_
 `;

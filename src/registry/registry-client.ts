@@ -49,8 +49,9 @@ export interface RegistryCycle {
 /** How the update engine pulls through the mirrors the checks used. */
 export interface RegistryMirrorRoutes {
   /**
-   * Where to pull `ref` at `digest`, best first: each mirror of its registry, then the origin.
-   * A mirror's image is then tagged with the origin reference (`formatImageReference(ref)`).
+   * Where to pull `ref` at `digest`, best first: each mirror of its registry (but one that failed
+   * as a whole this cycle), then the origin. The engine tags the image it pulls with the origin
+   * reference (`formatImageReference(ref)`), so containers keep the name the user wrote.
    */
   pullSources(ref: ImageReference, digest: string): readonly PullSource[];
   /** The digests a local image is known by for `ref`, repo digests under a mirror's name included. */

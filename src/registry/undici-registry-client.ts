@@ -24,7 +24,7 @@ import {
   type RegistryRequestEvent,
   type Sleep,
 } from './registry-http.js';
-import { MirrorPlan, type MirrorEndpoint, type MirrorSpec } from './registry-mirrors.js';
+import { MirrorPlan, type MirrorEndpoint, type MirrorSpec, type PullSource } from './registry-mirrors.js';
 import { createTransportPolicy, type TransportPolicy } from './registry-transport.js';
 import { DEFAULT_REQUEST_BUDGET, RequestBudget, type RequestBudgetSettings } from './request-budget.js';
 import { SchemeProbe } from './scheme-probe.js';
@@ -163,7 +163,7 @@ export function createRegistryClient(options: RegistryClientOptions): ClosableRe
       artifacts.getReferrers(ref, digest, artifactType, signal),
     listTags: (ref, signal) => tags.listTags(ref, signal),
     getImageConfig: (ref, digest, platform, signal) => configs.getImageConfig(ref, digest, platform, signal),
-    pullSources: (ref, digest) => mirrors.pullSources(ref, digest),
+    pullSources: (ref, digest) => client.pullSources(ref, digest),
     localDigests: (ref, repoDigests) => mirrors.localDigests(ref, repoDigests),
     async close() {
       // A scheme learnt by a --run-once cycle must reach the disk before the process exits.
@@ -218,6 +218,13 @@ class UndiciRegistryClient implements RegistryClient {
     const { result, viaGet } = await this.resolver.resolve({ base, target }, signal);
     this.resolved(target, result, viaGet, undefined);
     return result;
+  }
+
+  /** Where to pull `ref` at `digest`: the mirrors not found down this cycle, then the origin. */
+  pullSources(ref: ImageReference, digest: string): PullSource[] {
+    return this.mirrors
+      .pullSources(ref, digest)
+      .filter((source) => !source.mirror || !this.downMirrors.has(source.registry));
   }
 
   private resolved(

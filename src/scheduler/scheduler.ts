@@ -16,6 +16,10 @@ export type Trigger =
 export interface CycleRequest {
   readonly reason: string;
   readonly images?: readonly string[];
+  /** Only these containers (the page's "update now", an approval): by name, on a host when given. */
+  readonly containers?: readonly { readonly name: string; readonly host?: string }[];
+  /** Not a cycle: put this container back on the image it ran before its last update. */
+  readonly rollback?: { readonly name: string; readonly host?: string };
 }
 
 export interface SchedulerOptions {
@@ -38,6 +42,8 @@ export class Scheduler {
   private stopped = false;
   /** When the interval timer fires next (ms since the epoch); cron schedules ask their task. */
   private nextIntervalAt: number | undefined;
+  /** A cycle asked for at a given time (a maintenance window opens, a cooldown ends). */
+  private wake: { readonly at: number; readonly timer: LongTimer } | undefined;
 
   constructor(private readonly options: SchedulerOptions) {
     this.flight = new SingleFlight<CycleRequest>(async (request) => {
@@ -88,9 +94,38 @@ export class Scheduler {
     return this.flight.busy;
   }
 
+  /**
+   * Runs a cycle at `at` too (an update waits for a window to open or a cooldown to end): the
+   * earliest such time asked for is kept. A time at or after the next scheduled cycle adds
+   * nothing; that cycle will do.
+   */
+  wakeAt(at: Date, reason: string): void {
+    const when = at.getTime();
+    const next = this.scheduledRunAt()?.getTime();
+    if (this.stopped || (next !== undefined && when >= next)) return;
+    if (this.wake !== undefined && this.wake.at <= when) return;
+    this.wake?.timer.cancel();
+    const timer = setLongTimeout(
+      () => {
+        this.wake = undefined;
+        this.trigger({ reason });
+      },
+      Math.max(0, when - Date.now()),
+    );
+    this.wake = { at: when, timer };
+    this.options.logger.info({ at: at.toISOString(), reason }, 'extra cycle scheduled');
+  }
+
   /** When the next scheduled cycle starts; `undefined` without periodic cycles or once stopped. */
   nextRunAt(): Date | undefined {
     if (this.stopped) return undefined;
+    const wake = this.wake?.at;
+    const scheduled = this.scheduledRunAt()?.getTime();
+    if (wake === undefined) return scheduled === undefined ? undefined : new Date(scheduled);
+    return new Date(scheduled === undefined ? wake : Math.min(wake, scheduled));
+  }
+
+  private scheduledRunAt(): Date | undefined {
     if (this.cronTask !== undefined) return this.cronTask.getNextRun() ?? undefined;
     return this.nextIntervalAt === undefined ? undefined : new Date(this.nextIntervalAt);
   }
@@ -99,6 +134,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
+    this.wake?.timer.cancel();
     if (this.cronTask !== undefined) await this.cronTask.destroy();
     await this.flight.idle();
   }

@@ -40,9 +40,19 @@ export class StatusBoard implements StatusSource {
   private lastCycle: CycleSummary | undefined;
   private cached: StatusSnapshot | undefined;
   private readonly now: () => Date;
+  private nextRunAt: (() => Date | undefined) | undefined;
 
-  constructor(private readonly options: StatusBoardOptions = {}) {
+  constructor(options: StatusBoardOptions = {}) {
     this.now = options.now ?? (() => new Date());
+    this.nextRunAt = options.nextRunAt;
+  }
+
+  /**
+   * Where the next cycle's time comes from, when the scheduler exists only after the board
+   * (refit opens the history and the board before it starts the daemon's scheduler).
+   */
+  followSchedule(nextRunAt: () => Date | undefined): void {
+    this.nextRunAt = nextRunAt;
   }
 
   /** Follows an event source until the returned function is called. */
@@ -125,7 +135,7 @@ export class StatusBoard implements StatusSource {
   }
 
   private withNextRun(snapshot: StatusSnapshot): StatusSnapshot {
-    const next = this.options.nextRunAt?.();
+    const next = this.nextRunAt?.();
     return next === undefined ? snapshot : { ...snapshot, nextRunAt: next.toISOString() };
   }
 

@@ -24,6 +24,11 @@ export interface Subject {
    * it alone and the report says why.
    */
   held?: string;
+  /**
+   * The one digest the engine may move the container to, set when its signature verified: the
+   * pull then asks for that digest, never the tag, which may have moved on since.
+   */
+  verifiedDigest?: string;
   /** The local image's document, read once per image per cycle (shared by its containers). */
   readonly image: ImageInspect | undefined;
   /**

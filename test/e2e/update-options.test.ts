@@ -252,6 +252,7 @@ describe('update options on the test bed', () => {
       { group: 'norestart', name: 'app' },
       { group: 'cleanup', name: 'alone' },
       { group: 'cleanup', name: 'shared' },
+      { group: 'keep', name: 'alone' },
     ]);
     await settleAll<unknown>([
       breakLayer(get('fail/broken')),
@@ -274,7 +275,9 @@ describe('update options on the test bed', () => {
       ['stopped', ['--include-stopped'], env()],
       ['revive', ['--include-stopped', '--revive-stopped'], env()],
       ['norestart', [], env({ WATCHTOWER_NO_RESTART: 'true' })],
-      ['cleanup', ['--cleanup'], env()],
+      // Watchtower's cleanup: no previous image kept for a rollback.
+      ['cleanup', ['--cleanup'], env({ REFIT_ROLLBACK_GENERATIONS: '0' })],
+      ['keep', ['--cleanup'], env()],
     ];
     for (const [group, args, vars] of plans) {
       cycles.set(group, await runUpdateCycle(bed, scopeOf(group), args, vars));
@@ -414,6 +417,13 @@ describe('update options on the test bed', () => {
       expect(reportOf('cleanup/alone').status).toBe('updated');
       expect((await inspectContainer(alone.name)).Image).not.toBe(alone.v1Id);
       expect(await hasImage(alone.v1Id)).toBe(false);
+    });
+
+    it('keeps the image before the update for a rollback with the default generations', async () => {
+      const kept = get('keep/alone');
+      expect(reportOf('keep/alone').status).toBe('updated');
+      expect((await inspectContainer(kept.name)).Image).not.toBe(kept.v1Id);
+      expect(await hasImage(kept.v1Id)).toBe(true);
     });
 
     it('keeps the old image while another container still uses it', async () => {

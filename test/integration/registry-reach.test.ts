@@ -194,6 +194,10 @@ describe('registry mirrors', () => {
       `${open} 200`,
       `${open} 200`,
     ]);
+    // Pulls leave it alone too: the engine is sent to the origin straight away.
+    expect(registry.pullSources(parseImageReference(`${open}/${repository}:t1`), digest)).toEqual([
+      { reference: `${open}/${repository}@${digest}`, registry: open, mirror: false },
+    ]);
   });
 
   it('fall back when nothing listens at the mirror', async () => {

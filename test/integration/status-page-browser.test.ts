@@ -77,7 +77,6 @@ describe('status page in Chromium', () => {
   it('logs in with the token, after refusing a wrong one', async () => {
     await page.goto(`${harness.origin}/`);
     expect(new URL(page.url()).pathname).toBe('/login');
-    await page.screenshot({ path: `${IMAGES}status-page-login.png` });
     await page.fill('#token', 'not-the-token');
     await page.click('button[type="submit"]');
     await expect.poll(() => page.locator('#login-error').textContent()).toBe('That is not the API token.');

@@ -173,6 +173,12 @@ export class FakeEngine extends FakeRuntime implements DockerClient, ImageStore 
     return image === undefined ? Promise.reject(new Error('lost')) : Promise.resolve(image);
   }
 
+  tagImage(id: string, reference: string): Promise<void> {
+    this.calls.push(`tag ${id.slice(0, 12)} ${reference}`);
+    this.tags.set(reference, id);
+    return Promise.resolve();
+  }
+
   removeImage(): Promise<'removed' | 'in-use' | 'missing'> {
     return Promise.resolve('in-use');
   }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,11 +64,17 @@ export async function buildTestImage(tag: string, opts: TestImageOptions = {}): 
     await writeFile(join(dir, 'marker'), `${opts.marker ?? uniqueName('marker')}\n`);
     await writeFile(join(dir, 'Dockerfile'), testDockerfile(bed.images.base, opts));
     const build = (): Promise<string> => docker(['build', '--quiet', '--tag', tag, '.'], { bed, cwd: dir });
-    // The legacy builder can lose a cached layer another test file removes at that moment.
-    await build().catch((error: unknown) => {
-      if (!String(error).includes('unable to find image')) throw error;
-      return build();
-    });
+    // The legacy builder can lose a cached layer another test file removes at that moment;
+    // the engine needs a moment to settle before the same build finds its layers again.
+    for (let attempt = 1; ; attempt += 1) {
+      const failure = await build().then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      if (failure === undefined) break;
+      if (attempt === 3 || !failure.message.includes('unable to find image')) throw failure;
+      await sleep(500 * attempt);
+    }
     return await docker(['image', 'inspect', '--format', '{{.Id}}', tag], { bed });
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -95,7 +95,8 @@ function actions(ctx: PageContext, row: ContainerRow): SafeHtml {
     'Roll back',
     `Roll ${row.name} back to the image it ran before its last update?`,
   );
-  return markup`<form method="post" data-action class="actions">${csrfField(ctx)}<input type="hidden" name="_return" value="${back}">${pending}${button('update', 'Update now')} ${rollback}</form>`;
+  const update = row.monitorOnly ? '' : markup`${button('update', 'Update now')} `;
+  return markup`<form method="post" data-action class="actions">${csrfField(ctx)}<input type="hidden" name="_return" value="${back}">${pending}${update}${rollback}</form>`;
 }
 
 /** `GET /containers/<name>`: the container's state, its last failure and its history. */

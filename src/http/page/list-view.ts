@@ -57,7 +57,8 @@ export function rowActions(ctx: PageContext, row: ContainerRow): SafeHtml {
     case 'stale':
     case 'rolled-back':
     case 'failed':
-      return button(ctx, row, 'update', 'Update now');
+      // A monitor-only container is never swapped: the button would do nothing.
+      return row.monitorOnly ? markup`` : button(ctx, row, 'update', 'Update now');
     case 'pending':
       return markup`${button(ctx, row, 'approve', 'Approve')} ${button(ctx, row, 'dismiss', 'Dismiss')}`;
     case 'updated':

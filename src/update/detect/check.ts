@@ -19,8 +19,18 @@ import { createLimiter, shareByKey } from '../../util/limiter.js';
 import type { Subject } from '../subject.js';
 import type { Candidate } from './select.js';
 
+/** One container to check: its candidate, its inspect if discovery read one, and its engine. */
+export interface CheckItem {
+  readonly candidate: Candidate;
+  readonly inspect: ContainerInspect | undefined;
+  /** The engine it runs on; the cycle's one engine when absent. */
+  readonly docker?: Pick<DockerClient, 'inspectImage'>;
+  /** The engine's name when refit manages several; the report carries it. */
+  readonly host?: string;
+}
+
 export interface CheckDependencies {
-  readonly docker: Pick<DockerClient, 'inspectImage'>;
+  readonly docker?: Pick<DockerClient, 'inspectImage'>;
   readonly registry: RegistryClient;
   readonly logger: Logger;
   /** Most registry requests in flight at once. */
@@ -116,16 +126,21 @@ function compare(
  * request, however many containers share it; nothing is pulled.
  */
 export async function checkContainers(
-  candidates: readonly { readonly candidate: Candidate; readonly inspect: ContainerInspect | undefined }[],
+  candidates: readonly CheckItem[],
   deps: CheckDependencies,
 ): Promise<Subject[]> {
   // One limit per service: an image inspect never holds a slot a registry request could use,
   // so the registry sees `concurrency` requests in flight as soon as there are that many to send.
   const limitEngine = createLimiter(deps.concurrency);
   const limitRegistry = createLimiter(deps.concurrency);
+  // Images are per engine: the same ID on two engines is read on each.
   const inspectImage = shareByKey(
-    (id: string) => id,
-    (id) => limitEngine(() => deps.docker.inspectImage(id)),
+    (item: {
+      readonly host: string;
+      readonly id: string;
+      readonly docker: Pick<DockerClient, 'inspectImage'>;
+    }) => `${item.host}|${item.id}`,
+    (item) => limitEngine(() => item.docker.inspectImage(item.id)),
   );
   const fetchDigest = shareByKey(formatImageReference, (reference) =>
     limitRegistry(() => deps.registry.getManifestDigest(reference, deps.signal)),
@@ -168,8 +183,10 @@ export async function checkContainers(
   // Each container asks the registry as soon as its own image is read, so registry round trips
   // overlap the engine's answers instead of waiting for every image first.
   return Promise.all(
-    candidates.map(async ({ candidate, inspect }): Promise<Subject> => {
-      const base = baseReport(candidate);
+    candidates.map(async ({ candidate, inspect, docker, host }): Promise<Subject> => {
+      const base = { ...baseReport(candidate), ...(host === undefined ? {} : { host }) };
+      const engine = docker ?? deps.docker;
+      if (engine === undefined) throw new Error('checkContainers: no engine for the container');
       const subject = (
         reference: ImageReference | undefined,
         image: ImageInspect | undefined,
@@ -180,7 +197,9 @@ export async function checkContainers(
       if ('skip' in parsed)
         return subject(undefined, undefined, { ...base, status: 'skipped', reason: parsed.skip });
       const { reference } = parsed;
-      const image = await settle(inspectImage(candidate.container.imageId));
+      const image = await settle(
+        inspectImage({ host: host ?? '', id: candidate.container.imageId, docker: engine }),
+      );
       if (!image.ok) {
         const reason = `cannot inspect image: ${describeError(image.error)}`;
         return subject(reference, undefined, { ...base, status: 'failed', reason });

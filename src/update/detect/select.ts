@@ -7,6 +7,7 @@ import {
   type ContainerPolicy,
   type PolicyDefaults,
 } from '../../policy/policy-labels.js';
+import { isSwarmTaskContainer } from '../services/task-containers.js';
 import type { ContainerSettings } from './container-settings.js';
 import { readLabelSettings } from './label-problems.js';
 import { hasAnyLabelPair, imageMatches as imageMatchesPattern, nameMatches } from './selection-filters.js';
@@ -129,6 +130,9 @@ function isOwnContainer(container: ContainerSnapshot, options: SelectionOptions)
 
 function classify(container: ContainerSnapshot, options: SelectionOptions): Candidate | Rejected | Ignored {
   if (!stateIsWatched(container.state, options)) return { container, why: `state is ${container.state}` };
+  // Swarm replaces a task's container it sees die; refit updates the service instead.
+  if (isSwarmTaskContainer(container.labels))
+    return { container, why: 'a Swarm task: its service is what refit updates' };
   if (options.containerNames.length > 0 && !matchesAnyName(container, options.containerNames)) {
     return { container, why: 'not among the container names given' };
   }

@@ -1,6 +1,9 @@
 import type { ImageStore, RegistryAuthConfig } from '../../docker/container-runtime.js';
+import type { CycleEventSink } from '../../domain/cycle-events.js';
 import type { ImageReference } from '../../domain/image-ref.js';
 import type { Prober } from '../../policy/prober.js';
+import type { PullSource } from '../../registry/registry-mirrors.js';
+import type { SignatureGate } from '../../trust/signature-gate.js';
 import type { SwapRecoverer } from '../journal/recoverer.js';
 import type { HandoverSettings } from '../self/handover.js';
 import type { ComposeHasher } from '../swap/compose-hash.js';
@@ -51,4 +54,24 @@ export interface UpdaterDependencies extends SwapDependencies {
   readonly prober?: Prober;
   /** The networks refit's own container is on: a probe prefers an address on one of them. */
   readonly ownNetworks?: readonly string[];
+  /** Where each swap's start and outcome are told (the status page, MQTT). */
+  readonly events?: CycleEventSink;
+  /** Remembers the image a container ran before each update, for `refit rollback`. */
+  readonly previousImages?: PreviousImagesRecorder;
+  /**
+   * Decides, before anything of a candidate is pulled, whether its new digest may be (signature
+   * labels and keys, see trust/signature-gate.ts). Without one, no container's labels can ask.
+   */
+  readonly signatures?: SignatureGate;
+  /** Where a digest can be pulled from, mirrors first (registry-mirrors.ts); without it, the origin. */
+  readonly pullSources?: (ref: ImageReference, digest: string) => readonly PullSource[];
+}
+
+/** See plan/previous-images.ts. */
+export interface PreviousImagesRecorder {
+  /** After a swap: `imageId` is what `name` ran before; returns image IDs no longer kept. */
+  replaced(
+    name: string,
+    previous: { readonly imageId: string; readonly reference: string; readonly digest: string | undefined },
+  ): Promise<readonly string[]>;
 }

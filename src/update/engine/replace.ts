@@ -1,7 +1,6 @@
 import type { ImageInspect } from '../../docker/documents/image-inspect.js';
 import type { Logger } from '../../logging/logger.js';
 import { composeLocation, isComposeOwned } from '../../policy/compose-file.js';
-import { describeProbe } from '../../policy/probe-spec.js';
 import { chooseProbeAddress } from '../../policy/probe-address.js';
 import { retagReference } from '../../policy/retag.js';
 import type { Verdict } from '../swap/verify.js';
@@ -29,7 +28,8 @@ async function probe(subject: Subject, newId: string, deps: UpdaterDependencies)
     ? { ok: true }
     : {
         ok: false,
-        reason: `the new container failed its probe (${describeProbe(spec, address?.address)}): ${result.reason}`,
+        // The prober's reason names the address it probed; the label says where that came from.
+        reason: `the new container did not pass refit.verify: ${result.reason}`,
       };
 }
 
@@ -69,7 +69,6 @@ export async function replaceContainer(
     containers: deps.runtime,
     anonymousVolumes: deps.options.removeVolumes ? 'fresh' : 'carry',
   });
-  const composeHash = await deps.composeHash?.(container.labels);
   let strategy: SwapStrategy = settings.strategy;
   if (strategy === 'start-first' && !canStartBeside(subject)) {
     log.warn('start-first needs a container without host ports, static IPs or MAC address; using recreate');
@@ -79,8 +78,6 @@ export async function replaceContainer(
   const tag = subject.target?.tag;
   const moving = tag !== undefined && tag !== subject.reference?.tag;
   const newReference = moving ? retagReference(container.imageReference, tag) : undefined;
-  const body = withComposeHash(clone.createBody, composeHash);
-  const createBody = newReference === undefined ? body : { ...body, Image: newReference };
   let compose;
   if (
     newReference !== undefined &&
@@ -90,8 +87,13 @@ export async function replaceContainer(
     const location = composeLocation(container.labels);
     if (!location.ok)
       return { kind: 'failed', reason: `cannot update the compose file: ${location.problem}` };
-    compose = { location: location.location, current: container.imageReference, next: newReference };
+    // Compose hashes the file's image: its hash is asked once the swap has rewritten the file.
+    const hash = () => deps.composeHash?.(container.labels) ?? Promise.resolve(undefined);
+    compose = { location: location.location, current: container.imageReference, next: newReference, hash };
   }
+  const composeHash = compose === undefined ? await deps.composeHash?.(container.labels) : undefined;
+  const body = withComposeHash(clone.createBody, composeHash);
+  const createBody = newReference === undefined ? body : { ...body, Image: newReference };
   const running = wasRunning(subject);
   deps.recoverer?.claimSwap(container.id);
   try {

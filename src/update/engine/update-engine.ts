@@ -7,7 +7,8 @@ import { independentGroups } from '../plan/independent-groups.js';
 import { planUpdates } from '../plan/update-plan.js';
 import { updated, type Subject } from '../subject.js';
 import type { UpdaterDependencies } from './dependencies.js';
-import { ImagePulls } from './image-pulls.js';
+import { ImagePulls, pullRequestFor } from './image-pulls.js';
+import { admitCandidates } from './signature-admission.js';
 import { UpdateRun } from './update-run.js';
 
 export type { UpdateOptions, UpdaterDependencies } from './dependencies.js';
@@ -31,17 +32,22 @@ export async function applyUpdates(
     (s) => s.report.status === 'stale' && !s.candidate.monitorOnly && s.held === undefined,
   );
   if (updatable.length === 0) return subjects.map((s) => s.report);
-  // refit's own container is never swapped in-process: stopping it would end this very process.
-  const wanted = updatable.filter((s) => !s.candidate.self);
-  const selves = updatable.filter((s) => s.candidate.self);
 
-  // Pulls of the distinct new images start now, beside the reads and the first swaps.
+  // Pulls of the distinct new images start as soon as each candidate passes its signature check
+  // (at once for those that ask for none), beside the reads and the first swaps. Nothing of a
+  // candidate the check refuses is pulled, not even ahead of time.
   const pulls = new ImagePulls(deps, deps.options.pullConcurrency);
-  pulls.prefetch(
-    wanted.flatMap((s) =>
-      s.reference === undefined || s.candidate.settings?.noPull !== false ? [] : [s.reference],
-    ),
-  );
+  await admitCandidates(updatable, deps, (subject) => {
+    const request = pullRequestFor(subject, deps.pullSources);
+    // refit's own container is pulled by its hand-over, after the swaps.
+    if (request === undefined || subject.candidate.self || subject.candidate.settings?.noPull !== false)
+      return;
+    pulls.prefetch([request]);
+  });
+  const admitted = updatable.filter((s) => s.report.status === 'stale');
+  // refit's own container is never swapped in-process: stopping it would end this very process.
+  const wanted = admitted.filter((s) => !s.candidate.self);
+  const selves = admitted.filter((s) => s.candidate.self);
 
   // The containers to swap are read once each (unless discovery already did); fresh ones never.
   const limit = createLimiter(INSPECT_CONCURRENCY);

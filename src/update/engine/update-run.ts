@@ -13,7 +13,7 @@ import type { SwapOutcome } from '../swap/swap.js';
 import { SAME_IMAGE, updated, wasRunning, type Subject } from '../subject.js';
 import type { ContainerSettings } from '../detect/container-settings.js';
 import type { UpdaterDependencies } from './dependencies.js';
-import type { ImagePulls } from './image-pulls.js';
+import { pullRequestFor, type ImagePulls } from './image-pulls.js';
 import { withReleaseNotes } from '../plan/policy-gate.js';
 import { replaceContainer } from './replace.js';
 import { settleInterrupted } from './settle-interrupted.js';
@@ -83,9 +83,23 @@ export class UpdateRun {
         return;
       }
     }
+    this.deps.events?.emit({
+      type: 'container-updating',
+      at: this.deps.now().toISOString(),
+      name: step.name,
+      image: formatImageReference(subject.target),
+      ...(subject.report.host === undefined ? {} : { host: subject.report.host }),
+    });
     const outcome = await replaceContainer(subject, newImage, settings, this.names, this.deps, log);
     if (outcome.kind === 'swapped') this.swapped.set(step.id, step.name);
     await this.afterSwap(subject, outcome, newImage, log);
+    const type =
+      subject.report.status === 'updated'
+        ? 'container-updated'
+        : subject.report.status === 'rolled-back'
+          ? 'container-rolled-back'
+          : 'container-failed';
+    this.deps.events?.emit({ type, at: this.deps.now().toISOString(), container: subject.report });
   }
 
   private async restart(step: PlanStep): Promise<void> {
@@ -269,11 +283,12 @@ export class UpdateRun {
     log: Logger,
   ): Promise<ImageInspect | undefined> {
     // The new digest under the container's tag, or (following versions) a newer tag.
-    const reference = subject.target;
-    if (reference === undefined) return undefined;
+    const request = pullRequestFor(subject, this.deps.pullSources);
+    if (request === undefined) return undefined;
+    const { reference } = request;
     let image: ImageInspect | undefined;
     try {
-      image = await this.pulls.image(reference, settings.noPull, log);
+      image = await this.pulls.image(request, settings.noPull, log);
     } catch (error) {
       updated(subject, 'failed', `cannot pull ${formatImageReference(reference)}: ${describeError(error)}`);
       return undefined;
@@ -285,6 +300,15 @@ export class UpdateRun {
         subject,
         'stale',
         `${subject.report.reason}; pulling is off, so the host has no newer image to use`,
+      );
+      return undefined;
+    }
+    if (settings.noPull && !knownByVerified(image, subject.verifiedDigest)) {
+      // Someone else put this image on the host; it is not the digest whose signature verified.
+      updated(
+        subject,
+        'stale',
+        `${subject.report.reason}; pulling is off, and the image on the host is not the signed digest`,
       );
       return undefined;
     }
@@ -345,9 +369,33 @@ export class UpdateRun {
       );
     }
     const oldImageId = subject.candidate.container.imageId;
-    if (this.deps.options.cleanup && oldImageId !== newImage.Id) {
-      const removed = await this.deps.images.removeImage(oldImageId).catch(() => 'in-use' as const);
-      log.info({ imageId: oldImageId, result: removed }, 'old image cleanup');
+    if (oldImageId === newImage.Id) return;
+    // The image it ran is kept for `refit rollback` for a few generations; what falls out of
+    // them (or, without such a record, the old image itself) goes with cleanup.
+    const recorder = this.deps.previousImages;
+    const unkept =
+      recorder === undefined
+        ? [oldImageId]
+        : await recorder
+            .replaced(subject.candidate.container.name, {
+              imageId: oldImageId,
+              reference: subject.candidate.container.imageReference,
+              digest: subject.report.localDigests?.[0],
+            })
+            .catch((error: unknown) => {
+              log.warn({ err: describeError(error) }, 'cannot remember the image the container ran before');
+              return [];
+            });
+    if (!this.deps.options.cleanup) return;
+    for (const imageId of unkept) {
+      const removed = await this.deps.images.removeImage(imageId).catch(() => 'in-use' as const);
+      log.info({ imageId, result: removed }, 'old image cleanup');
     }
   }
+}
+
+/** True when no digest was verified, or the image is known by it (its repo digests name it). */
+function knownByVerified(image: ImageInspect | undefined, verified: string | undefined): boolean {
+  if (verified === undefined) return true;
+  return image?.RepoDigests.some((entry) => entry.endsWith(`@${verified}`)) ?? false;
 }

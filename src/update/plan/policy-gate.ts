@@ -41,8 +41,29 @@ function usesPolicies(subject: Subject): boolean {
   );
 }
 
+/** The key approvals are kept under: the container's name, on its host when refit manages several. */
+export function approvalKey(name: string, host: string | undefined): string {
+  return host === undefined ? name : `${host}/${name}`;
+}
+
 function tagChanges(subject: Subject): boolean {
   return subject.target !== undefined && subject.target.tag !== subject.reference?.tag;
+}
+
+/** What the cycle the gate judges was asked for, when it is not a full, scheduled one. */
+export interface GateRequest {
+  /**
+   * The cycle checks only some containers (named ones, or some images): the approvals and image
+   * ages of the containers it does not see are kept, not forgotten as those of removed ones.
+   */
+  readonly partial?: boolean;
+  /**
+   * Someone asked for these containers by name ("Update now" on the page, Home Assistant's
+   * Install): notify mode and a dismissed approval do not hold them back, since a token holder
+   * could approve just as well. Monitor-only, a cooldown, a pending approval and a maintenance
+   * window still do.
+   */
+  readonly asked?: boolean;
 }
 
 /**
@@ -54,7 +75,7 @@ function tagChanges(subject: Subject): boolean {
 export class PolicyGate {
   constructor(private readonly deps: PolicyGateDependencies) {}
 
-  async beforeUpdates(subjects: readonly Subject[]): Promise<void> {
+  async beforeUpdates(subjects: readonly Subject[], request: GateRequest = {}): Promise<void> {
     const now = this.deps.now().getTime();
     const candidates: string[] = [];
     for (const subject of subjects) {
@@ -63,18 +84,21 @@ export class PolicyGate {
       if (digest === undefined) continue;
       candidates.push(digest);
       try {
-        await this.judge(subject, subject.target, digest, now);
+        await this.judge(subject, subject.target, digest, now, request.asked === true);
       } catch (error) {
         // The policies' own state failing must not let an update through that they would stop.
         updated(subject, 'failed', `cannot apply the update policies: ${describeError(error)}`);
       }
     }
-    this.deps.ages.retain(candidates);
+    if (!request.partial) this.deps.ages.retain(candidates);
     await this.deps.ages.save().catch((error: unknown) => {
       this.deps.logger.warn({ err: describeError(error) }, 'cannot remember when images appeared');
     });
+    if (request.partial) return;
     await this.deps.approvals.retain(
-      subjects.filter((s) => s.candidate.policy.mode === 'manual').map((s) => s.candidate.container.name),
+      subjects
+        .filter((s) => s.candidate.policy.mode === 'manual')
+        .map((s) => approvalKey(s.candidate.container.name, s.report.host)),
     );
   }
 
@@ -82,14 +106,20 @@ export class PolicyGate {
   async afterUpdates(subjects: readonly Subject[]): Promise<void> {
     for (const subject of subjects) {
       if (subject.report.status === 'updated')
-        await this.deps.approvals.forget(subject.candidate.container.name);
+        await this.deps.approvals.forget(approvalKey(subject.candidate.container.name, subject.report.host));
     }
   }
 
-  private async judge(subject: Subject, target: ImageReference, digest: string, now: number): Promise<void> {
+  private async judge(
+    subject: Subject,
+    target: ImageReference,
+    digest: string,
+    now: number,
+    asked: boolean,
+  ): Promise<void> {
     const { candidate } = subject;
     const { policy } = candidate;
-    const name = candidate.container.name;
+    const name = approvalKey(candidate.container.name, subject.report.host);
     if (usesPolicies(subject) && this.deps.imageConfig !== undefined)
       await this.readConfig(subject, target, digest, now);
 
@@ -108,13 +138,14 @@ export class PolicyGate {
         ? { createdAt: created ?? undefined, firstSeenAt: this.deps.ages.firstSeen(digest, now) }
         : undefined;
     const approvalTarget = { tag: tagChanges(subject) ? target.tag : undefined, digest };
+    const record = this.deps.approvals.record(name);
     const verdict = updateGate({
       monitorOnly: candidate.monitorOnly,
-      mode: policy.mode,
+      mode: asked && policy.mode === 'notify' ? 'auto' : policy.mode,
       cooldownSeconds: policy.cooldownSeconds,
       window: policy.window,
       target: approvalTarget,
-      approval: this.deps.approvals.record(name),
+      approval: asked && record?.state === 'dismissed' ? { ...record, state: 'approved' } : record,
       age,
       now,
       defaultZone: this.deps.defaultZone,

@@ -99,7 +99,16 @@ export type UpdateEngine = (checked: readonly Subject[]) => Promise<ContainerRep
 export function withRollbackMemory(
   update: UpdateEngine,
   store: RejectedDigestsStore,
-  deps: { readonly logger: Logger; readonly now: () => Date },
+  deps: {
+    readonly logger: Logger;
+    readonly now: () => Date;
+    /**
+     * Someone asked for these containers by name ("Update now" on a rolled-back container): a
+     * rolled-back digest is tried once more instead of being held back; a new rollback is
+     * remembered as usual.
+     */
+    readonly retry?: boolean;
+  },
 ): UpdateEngine {
   const { logger } = deps;
   return async (checked) => {
@@ -115,7 +124,7 @@ export function withRollbackMemory(
 
     // The engine updates its subjects' reports as it goes; the record needs them as checked.
     const asChecked = checked.map((subject) => ({ ...subject }));
-    const heldBack = holdBackRejected(checked, rejected);
+    const heldBack = deps.retry === true ? [...checked] : holdBackRejected(checked, rejected);
     for (const [index, item] of heldBack.entries()) {
       if (item !== checked[index]) {
         logger.debug(

@@ -20,6 +20,8 @@ export interface HandoverSettings {
   readonly healthTimeoutSeconds: number;
   readonly cleanup: boolean;
   readonly dockerHost: string;
+  /** The engine's client certificates (DOCKER_CERT_PATH) when it is reached over TLS. */
+  readonly certPath?: string | undefined;
   readonly logLevel: string;
 }
 
@@ -45,7 +47,11 @@ export function handoverHelperBody(request: HandoverRequest): Record<string, unk
     REFIT_SETTLE_TIME: String(settings.settleSeconds),
     REFIT_HEALTH_TIMEOUT: String(settings.healthTimeoutSeconds),
     REFIT_CLEANUP: String(settings.cleanup),
-    REFIT_DOCKER_HOST: settings.dockerHost,
+    // The helper manages one engine, the one it runs on, whatever list the target was given.
+    REFIT_DOCKER_HOSTS: settings.dockerHost,
+    ...(settings.certPath === undefined
+      ? {}
+      : { DOCKER_CERT_PATH: settings.certPath, DOCKER_TLS_VERIFY: '1' }),
     REFIT_LOG_LEVEL: settings.logLevel,
     REFIT_LOG_FORMAT: 'json',
     [HANDOVER_CONTAINER_VARIABLE]: target.Id,
@@ -56,6 +62,7 @@ export function handoverHelperBody(request: HandoverRequest): Record<string, unk
   const replaced = new Set([
     ...Object.keys(overrides),
     'DOCKER_HOST',
+    'REFIT_DOCKER_HOST',
     'WATCHTOWER_TIMEOUT',
     'WATCHTOWER_CLEANUP',
   ]);

@@ -4,6 +4,7 @@ import { rewriteComposeImage, type ComposeLocation } from '../../policy/compose-
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../logging/logger.js';
 import type { CrashPoint } from '../faults.js';
+import { withComposeHash } from './compose-hash.js';
 import { aliasedEndpoints, joinAliases, leaveAliases, withoutAliases } from './network-aliases.js';
 import type { SwapJournal, SwapPhase, SwapRecord } from '../journal/journal.js';
 import { rollbackSwap } from '../journal/recovery.js';
@@ -39,7 +40,16 @@ export interface SwapRequest {
    * refit.compose.write: the compose file's image line moves from `current` to `next` before the
    * new container is made (and back if the swap is undone), all journalled.
    */
-  readonly compose?: { readonly location: ComposeLocation; readonly current: string; readonly next: string };
+  readonly compose?: {
+    readonly location: ComposeLocation;
+    readonly current: string;
+    readonly next: string;
+    /**
+     * Compose's config hash for the service, asked once the file names `next` (compose hashes the
+     * file's image into it): the new container gets it, so `docker-compose up -d` leaves it alone.
+     */
+    readonly hash?: () => Promise<string | undefined>;
+  };
   /** A check of the started new container beyond running and healthy (refit.verify). */
   readonly probe?: (newId: string) => Promise<Verdict>;
 }
@@ -111,6 +121,7 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
     // Nothing was touched yet; without a journal nothing may be.
     return { kind: 'failed', reason: describeError(error) };
   }
+  let createBody = request.createBody;
   if (request.compose !== undefined) {
     const { location, current, next } = request.compose;
     const rewritten = await rewriteComposeImage(location, current, next).catch((error: unknown) => ({
@@ -135,11 +146,15 @@ export async function swapContainer(request: SwapRequest, deps: SwapDependencies
       await deps.journal.complete(record.oldId);
       return { kind: 'failed', reason: describeError(error) };
     }
+    createBody = withComposeHash(createBody, await request.compose.hash?.());
   }
   // start-first: the new container joins its network aliases only once it is verified.
   const aliased =
-    request.strategy === 'start-first' ? aliasedEndpoints(request.createBody, request.extraNetworks) : [];
-  const creation = aliased.length > 0 ? withoutAliases(request.createBody, request.extraNetworks) : request;
+    request.strategy === 'start-first' ? aliasedEndpoints(createBody, request.extraNetworks) : [];
+  const creation =
+    aliased.length > 0
+      ? withoutAliases(createBody, request.extraNetworks)
+      : { createBody, extraNetworks: request.extraNetworks };
   try {
     const newId = await deps.runtime.createContainer(record.tempName, creation.createBody);
     record = { ...record, newId };

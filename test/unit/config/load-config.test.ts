@@ -114,7 +114,9 @@ describe('defaults', () => {
       notificationUrls: [],
       repoUser: undefined,
       repoPass: undefined,
-      dockerHost: 'unix:///var/run/docker.sock',
+      dockerHosts: [{ name: undefined, url: 'unix:///var/run/docker.sock' }],
+      hostTimeoutSeconds: 30,
+      rollbackGenerations: 1,
       dockerTlsVerify: false,
       dockerCertPath: undefined,
       dockerConfigDir: '/home/ops/.docker',
@@ -165,10 +167,29 @@ describe('precedence: flag, then REFIT_*, then the Watchtower alias, then the de
     expect(config({}, ['-i', '30', '--poll-interval=45']).pollIntervalSeconds).toBe(45);
   });
 
-  it('prefers REFIT_DOCKER_HOST over DOCKER_HOST, and --host over both', () => {
+  it('prefers REFIT_DOCKER_HOSTS, then the former REFIT_DOCKER_HOST, then DOCKER_HOST, and --host over all', () => {
+    const hosts = (...urls: string[]) => urls.map((url) => ({ name: undefined, url }));
     const env = { REFIT_DOCKER_HOST: 'tcp://a:2375', DOCKER_HOST: 'tcp://b:2375' };
-    expect(config(env).dockerHost).toBe('tcp://a:2375');
-    expect(config(env, ['-H', 'unix:///run/docker.sock']).dockerHost).toBe('unix:///run/docker.sock');
+    expect(config(env).dockerHosts).toEqual(hosts('tcp://a:2375'));
+    expect(config({ ...env, REFIT_DOCKER_HOSTS: 'tcp://c:2375' }).dockerHosts).toEqual(hosts('tcp://c:2375'));
+    expect(config({ DOCKER_HOST: 'tcp://b:2375' }).dockerHosts).toEqual(hosts('tcp://b:2375'));
+    expect(config(env, ['-H', 'unix:///run/docker.sock']).dockerHosts).toEqual(
+      hosts('unix:///run/docker.sock'),
+    );
+    expect(config({}, ['--docker-host', 'tcp://d:2375']).dockerHosts).toEqual(hosts('tcp://d:2375'));
+  });
+
+  it('takes several engines, named, from a list or from repeated --host flags', () => {
+    expect(
+      config({ REFIT_DOCKER_HOSTS: 'nas=unix:///var/run/docker.sock, pi=tcp://pi:2376' }).dockerHosts,
+    ).toEqual([
+      { name: 'nas', url: 'unix:///var/run/docker.sock' },
+      { name: 'pi', url: 'tcp://pi:2376' },
+    ]);
+    expect(config({}, ['--host', 'a=tcp://a:2376', '-H', 'b=tcp://b:2376']).dockerHosts).toEqual([
+      { name: 'a', url: 'tcp://a:2376' },
+      { name: 'b', url: 'tcp://b:2376' },
+    ]);
   });
 
   it('takes --debug and --trace on the command line over the log level variables', () => {

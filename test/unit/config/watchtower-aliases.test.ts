@@ -176,7 +176,11 @@ const CASES: readonly AliasCase[] = [
   },
   { env: 'REPO_USER', raw: 'ci', expected: { repoUser: 'ci' }, with: { REPO_PASS: 'pw' } },
   { env: 'REPO_PASS', raw: 'pw', expected: { repoPass: 'pw' }, with: { REPO_USER: 'ci' } },
-  { env: 'DOCKER_HOST', raw: 'tcp://docker:2376', expected: { dockerHost: 'tcp://docker:2376' } },
+  {
+    env: 'DOCKER_HOST',
+    raw: 'tcp://docker:2376',
+    expected: { dockerHosts: [{ name: undefined, url: 'tcp://docker:2376' }] },
+  },
   { env: 'DOCKER_TLS_VERIFY', raw: '1', expected: { dockerTlsVerify: true } },
   { env: 'DOCKER_CERT_PATH', raw: '/certs', expected: { dockerCertPath: '/certs' } },
   { env: 'DOCKER_CONFIG', raw: '/config', expected: { dockerConfigDir: '/config' } },
@@ -210,7 +214,7 @@ describe('Watchtower aliases', () => {
       includeStopped: true,
       includeRestarting: true,
       stopTimeoutSeconds: 45,
-      dockerHost: 'tcp://docker:2375',
+      dockerHosts: [{ name: undefined, url: 'tcp://docker:2375' }],
       logLevel: 'debug',
     });
   });

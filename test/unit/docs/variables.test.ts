@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { envNames, fileEnvNames, valueFlags } from '../../../src/config/option-spec.js';
+import { certPathVariable } from '../../../src/start/host-specs.js';
 import { OPTIONS } from '../../../src/config/options.js';
 import { ACCEPTED_SETTINGS } from '../../../src/config/watchtower-notes.js';
 import { HOOK_PHASES, hookLabels, LABELS, SELF_LABELS } from '../../../src/domain/labels.js';
@@ -29,6 +30,8 @@ const guide = read(GUIDE_PATH);
 
 const KNOWN = new Set([
   ...OPTIONS.flatMap((option) => [...envNames(option), ...fileEnvNames(option)]),
+  // Earlier refit names refit still reads.
+  ...OPTIONS.flatMap((option) => (option.formerNames?.env === undefined ? [] : [option.formerNames.env])),
   ...ACCEPTED_SETTINGS.flatMap((setting) => setting.env),
 ]);
 const VARIABLE = /\b(?:REFIT|WATCHTOWER)_[A-Z0-9_]*(\*)?/g;
@@ -59,6 +62,8 @@ const mentions: Mention[] = PAGES.flatMap((page) =>
 function isAllowed(mention: Mention): boolean {
   if (mention.prefix) return [...KNOWN].some((name) => name.startsWith(mention.name));
   if (KNOWN.has(mention.name)) return true;
+  // One variable per named engine: REFIT_DOCKER_CERT_PATH_<NAME>.
+  if (mention.name.startsWith(certPathVariable(''))) return true;
   if (COMPOSE_VARIABLES.has(mention.name)) return true;
   return mention.page === 'docs/testing.md' && testbedScript.includes(mention.name);
 }

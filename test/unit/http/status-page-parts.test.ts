@@ -123,3 +123,36 @@ describe('the container list', () => {
     expect(gzipSync(page).length).toBeLessThan(30 * 1024);
   });
 });
+
+describe('the buttons of a row', () => {
+  const ctx: PageContext = {
+    base: '',
+    principal: {
+      via: 'session',
+      session: { csrf: 'c'.repeat(32), createdAt: 0, lastSeenAt: 0 },
+      canView: true,
+      canAct: true,
+    },
+    tokenSet: true,
+    assets: { css: 'refit.x.css', js: 'refit.x.js' },
+  };
+
+  function page(monitorOnly: boolean): string {
+    const board = new StatusBoard();
+    const stale: ContainerReport = {
+      id: 'a'.repeat(64),
+      name: 'web',
+      image: 'registry.example.com/web:1',
+      status: 'stale',
+      reason: 'a newer image is available',
+      monitorOnly,
+    };
+    board.recordReport(buildCycleReport(new Date(), new Date(), [stale]));
+    return listPage(ctx, board.snapshot()).value;
+  }
+
+  it('offer "Update now" for a stale container, but not for a monitor-only one, which is never swapped', () => {
+    expect(page(false)).toContain('id="update-c-local--web"');
+    expect(page(true)).not.toContain('id="update-c-local--web"');
+  });
+});

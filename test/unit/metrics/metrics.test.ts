@@ -149,6 +149,32 @@ describe('createMetrics', () => {
     ]);
   });
 
+  it('names the engine of each container, and whether each engine answered, with several engines', async () => {
+    const { registry, metrics } = setup();
+    metrics.observeCycle({
+      ...report([
+        { ...container('web', 'stale', { ...checked, remoteDigest: NEW }), host: 'nas' },
+        { ...container('web', 'fresh', { ...checked, remoteDigest: OLD }), host: 'pi' },
+        { ...container('db', 'failed', { reason: 'host unreachable: timed out' }), host: 'edge' },
+      ]),
+      hosts: [
+        { name: 'nas', reachable: true },
+        { name: 'pi', reachable: true },
+        { name: 'edge', reachable: false },
+      ],
+    });
+    const samples = await scrape(registry);
+    const name = 'refit_container_update_available';
+    expect(valueOf(samples, name, { container: 'web', image: 'registry.test/web:latest', host: 'nas' })).toBe(
+      1,
+    );
+    expect(valueOf(samples, name, { container: 'web', image: 'registry.test/web:latest', host: 'pi' })).toBe(
+      0,
+    );
+    expect(valueOf(samples, 'refit_host_reachable', { host: 'nas' })).toBe(1);
+    expect(valueOf(samples, 'refit_host_reachable', { host: 'edge' })).toBe(0);
+  });
+
   it('accumulates update outcomes and rollbacks across cycles', async () => {
     const { registry, metrics } = setup();
     const first = await scrape(registry);

@@ -30,6 +30,16 @@ const waiting = (name: string, remoteDigest = NEW_DIGEST): ContainerReport =>
 const names = (containers: readonly ContainerReport[]) => containers.map((container) => container.name);
 
 describe('decide', () => {
+  it('tells a new image once per engine when two engines run a container of the same name', () => {
+    const onNas = { ...waiting('web'), host: 'nas' };
+    const onPi = { ...waiting('web'), host: 'pi' };
+    const first = decide(cycleReport([onNas]), 'updates', none);
+    const second = decide(cycleReport([onNas, onPi]), 'updates', first.told);
+    expect(second.send).toBe(true);
+    expect(second.report.containers).toEqual([onPi]);
+    expect(decide(cycleReport([onNas, onPi]), 'updates', second.told).send).toBe(false);
+  });
+
   it('with level updates, stays silent when nothing happened and speaks when something did', () => {
     expect(decide(cycleReport([fresh('web'), containerReport('db', 'skipped')]), 'updates', none).send).toBe(
       false,

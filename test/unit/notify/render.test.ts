@@ -56,6 +56,18 @@ describe('renderReport', () => {
     expect(text).not.toContain(OLD_DIGEST);
   });
 
+  it('with several engines, lists the containers of each engine together under its name', () => {
+    const report = cycleReport([
+      containerReport('web', 'updated', { ...digests, host: 'pi' }),
+      containerReport('db', 'updated', { ...digests, host: 'nas' }),
+      containerReport('web', 'updated', { ...digests, host: 'nas' }),
+    ]);
+    const { text, markdown } = renderReport(report, { hostname: 'refit' });
+    const lines = text.split('\n').filter((line) => line.startsWith('- '));
+    expect(lines.map((line) => line.split(' ')[1])).toEqual(['nas/db', 'nas/web', 'pi/web']);
+    expect(markdown).toContain('`pi/web`');
+  });
+
   it('marks monitor-only images in the list', () => {
     const report = cycleReport([containerReport('cache', 'stale', { ...digests, monitorOnly: true })], 850);
     expect(renderReport(report, { hostname: 'nas' }).text).toBe(

@@ -169,3 +169,30 @@ describe('Scheduler', () => {
     await scheduler.stop();
   });
 });
+
+describe('Scheduler.wakeAt', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('runs one extra cycle at the earliest time asked for before the next scheduled one', async () => {
+    const reasons: string[] = [];
+    const scheduler = new Scheduler({
+      trigger: { kind: 'interval', seconds: 3600 },
+      cycle: ({ reason }) => {
+        reasons.push(reason);
+        return Promise.resolve();
+      },
+      logger,
+    });
+    scheduler.start();
+    scheduler.wakeAt(new Date(Date.now() + 120_000), 'window');
+    scheduler.wakeAt(new Date(Date.now() + 60_000), 'cooldown');
+    scheduler.wakeAt(new Date(Date.now() + 7_200_000), 'too late');
+    expect(scheduler.nextRunAt()?.getTime()).toBe(Date.now() + 60_000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(reasons).toEqual(['cooldown']);
+    await vi.advanceTimersByTimeAsync(3_540_000);
+    expect(reasons).toEqual(['cooldown', 'interval']);
+    await scheduler.stop();
+  });
+});

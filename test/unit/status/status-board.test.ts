@@ -29,6 +29,18 @@ function cycle(minute: number, containers: ContainerReport[]) {
 }
 
 describe('StatusBoard', () => {
+  it('takes the next cycle from a schedule given after it was built', () => {
+    const board = new StatusBoard({ now: () => new Date(t(59)) });
+    board.recordReport(cycle(0, [container('web', 'fresh')]));
+    expect(board.snapshot().nextRunAt).toBeUndefined();
+    let next: Date | undefined = new Date(t(120));
+    board.followSchedule(() => next);
+    expect(board.snapshot().nextRunAt).toBe(t(120));
+    // Asked at every snapshot: a scheduler that stopped planning shows none.
+    next = undefined;
+    expect(board.snapshot().nextRunAt).toBeUndefined();
+  });
+
   it('builds rows from reports alone, sorted by host and name, with last check and change', () => {
     const board = new StatusBoard({ now: () => new Date(t(59)), nextRunAt: () => new Date(t(120)) });
     board.recordReport(cycle(0, [container('web', 'fresh'), container('db', 'fresh', { host: 'edge' })]));

@@ -4,19 +4,10 @@ import type { ContainerStatus } from '../../../src/domain/report.js';
 import { checkContainers } from '../../../src/update/detect/check.js';
 import { selectContainers } from '../../../src/update/detect/select.js';
 import { digestOf, FakeDockerClient, FakeRegistryClient, imageIdOf } from '../../support/fakes.js';
+import { selectionOptions } from '../../support/selection.js';
 
 const logger = pino({ level: 'silent' });
-const selection = {
-  containerNames: [],
-  disableContainers: [],
-  labelEnable: false,
-  scope: undefined,
-  includeStopped: false,
-  includeRestarting: false,
-  monitorOnly: true,
-  lifecycleHooks: false,
-  ownContainerId: undefined,
-};
+const selection = selectionOptions({ monitorOnly: true });
 
 async function check(docker: FakeDockerClient, registry: FakeRegistryClient) {
   const { candidates } = selectContainers(await docker.listContainers(), selection);

@@ -3,18 +3,9 @@ import { headFailureLogLevel } from '../../../src/registry/head-failure.js';
 import { runCycle } from '../../../src/update/cycle.js';
 import { capturingLogger } from '../../support/fake-notifier.js';
 import { digestOf, FakeDockerClient, FakeRegistryClient, imageIdOf } from '../../support/fakes.js';
+import { selectionOptions } from '../../support/selection.js';
 
-const selection = {
-  containerNames: [],
-  disableContainers: [],
-  labelEnable: false,
-  scope: undefined,
-  includeStopped: false,
-  includeRestarting: false,
-  monitorOnly: true,
-  lifecycleHooks: false,
-  ownContainerId: undefined,
-};
+const selection = selectionOptions({ monitorOnly: true });
 
 /** Two containers whose registry checks fail: one on Docker Hub, one on a private registry. */
 async function failedCheckLevels(setting: 'auto' | 'always' | 'never'): Promise<Record<string, unknown>> {

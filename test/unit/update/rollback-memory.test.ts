@@ -83,13 +83,37 @@ describe('a rolled-back digest', () => {
     expect(second.counts).toMatchObject({ stale: 0, failed: 0, 'rolled-back': 0, skipped: 1 });
   });
 
+  it('is tried once more when someone asks for the container by name, and remembered again', async () => {
+    const { h, id, app } = brokenRelease();
+    const refit = (retry: boolean) =>
+      h.cycle(
+        withRollbackMemory(
+          (checked) => applyUpdates(checked, h.deps),
+          createRejectedDigestsStore(h.stateDir),
+          {
+            logger: silentLogger,
+            now: h.now,
+            retry,
+          },
+        ),
+      );
+    expect(app(await refit(false)).status).toBe('rolled-back');
+    expect(app(await refit(false)).status).toBe('skipped');
+    // "Update now": the swap is tried again (and fails again), not skipped.
+    expect(app(await refit(true)).status).toBe('rolled-back');
+    expect(h.engine.byName('app')?.id).toBe(id);
+    expect(app(await refit(false)).status).toBe('skipped');
+  });
+
   it('is not news: the skipped container does not trigger a message at the default level', async () => {
     const { refit } = brokenRelease();
     const first = await refit();
-    expect(decide(first, 'updates', new Map()).send).toBe(true);
+    const told = decide(first, 'updates', new Map());
+    expect(told.send).toBe(true);
     const second = await refit();
-    expect(decide(second, 'updates', new Map()).send).toBe(false);
-    expect(decide(second, 'failures', new Map()).send).toBe(false);
+    // The rollback's message named the digest; refusing it again says nothing new.
+    expect(decide(second, 'updates', told.told).send).toBe(false);
+    expect(decide(second, 'failures', told.told).send).toBe(false);
   });
 
   it('is dropped when the registry serves a newer image, which is then tried and taken', async () => {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSnapshot } from '../../../src/domain/container.js';
 import { mayBeWatched, selectContainers, type SelectionOptions } from '../../../src/update/detect/select.js';
+import { selectionOptions } from '../../support/selection.js';
 
-const defaults: SelectionOptions = {
-  containerNames: [],
-  disableContainers: [],
-  labelEnable: false,
-  scope: undefined,
-  includeStopped: false,
-  includeRestarting: false,
-  monitorOnly: false,
-  lifecycleHooks: false,
-  ownContainerId: undefined,
-};
+const defaults = selectionOptions();
 
 function container(name: string, overrides: Partial<ContainerSnapshot> = {}): ContainerSnapshot {
   return {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -310,5 +310,29 @@ describe('recovery after a crash at any step', () => {
     };
     await swapContainer(request(oldId), env.deps);
     expect(phases).toEqual(['create-new', 'stop-old', 'rename', 'start-new', 'verify', 'remove-old']);
+  });
+});
+
+describe('swapContainer with a compose file to rewrite', () => {
+  const HASH = 'com.docker.compose.config-hash';
+
+  it("gives the new container compose's hash of the rewritten file, not of the old one", async () => {
+    const env = setup();
+    const oldId = env.runtime.add('web');
+    const file = join(mkdtempSync(join(tmpdir(), 'refit-compose-')), 'compose.yml');
+    writeFileSync(file, 'services:\n  web:\n    image: app:1.0.0 # pinned\n');
+    const compose = {
+      location: { service: 'web', files: [file] },
+      current: 'app:1.0.0',
+      next: 'app:1.1.0',
+      // Compose hashes the file's image: a hash that says which image the file named when asked.
+      hash: () => Promise.resolve(`hash of ${/image: (\S+)/.exec(readFileSync(file, 'utf8'))?.[1] ?? ''}`),
+    };
+    const body = { Image: 'app:1.1.0', Labels: { [HASH]: 'hash of app:1.0.0', keep: 'me' } };
+    const outcome = await swapContainer(request(oldId, { createBody: body, compose }), env.deps);
+    expect(outcome.kind).toBe('swapped');
+    expect(readFileSync(file, 'utf8')).toBe('services:\n  web:\n    image: app:1.1.0 # pinned\n');
+    const created = env.runtime.byName('web');
+    expect(created?.body['Labels']).toEqual({ [HASH]: 'hash of app:1.1.0', keep: 'me' });
   });
 });
