@@ -15,7 +15,15 @@ export interface Actions {
   dismiss(target: ContainerTarget): Promise<ActionResult>;
   /** Puts the container back on the image it ran before its last update, by a verified swap. */
   rollback(target: ContainerTarget): Promise<ActionResult>;
+  /**
+   * The same actions, recorded (history, cycle reason) as asked for through `origin`; absent:
+   * everything is recorded as the status page's.
+   */
+  readonly from?: (origin: ActionOrigin) => Actions;
 }
+
+/** Where an action was asked for: the status page, the HTTP API with the token, Home Assistant. */
+export type ActionOrigin = 'page' | 'api' | 'mqtt';
 
 /** One container, by name and (once refit watches several engines) host. */
 export interface ContainerTarget {

@@ -104,7 +104,10 @@ export function actionHandler(deps: ActionDependencies, kind: 'check' | 'contain
     }
     let result: ActionResult;
     try {
-      result = await run(deps.actions, action, target);
+      // Asked for with the token rather than from the page: the history says so.
+      const actions =
+        context.principal.via === 'token' ? (deps.actions.from?.('api') ?? deps.actions) : deps.actions;
+      result = await run(actions, action, target);
     } catch (error) {
       deps.logger.error({ action, container: target?.name, err: describeError(error) }, 'action failed');
       throw new HttpError(500, 'action_failed', `refit could not ${action}; see its log`, { cause: error });

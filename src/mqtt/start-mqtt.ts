@@ -67,7 +67,7 @@ export function startMqtt(config: MqttConfig, deps: StartMqttDependencies): Home
     connection,
     status: deps.status,
     events: deps.events,
-    actions: deps.actions,
+    actions: deps.actions?.from?.('mqtt') ?? deps.actions,
     topics,
     origin: { version: deps.version },
     logger,

@@ -1,6 +1,7 @@
 import {
   accepted,
   refused,
+  type ActionOrigin,
   type ActionResult,
   type Actions,
   type ContainerTarget,
@@ -26,6 +27,8 @@ export interface EngineActionsDependencies {
   readonly now: () => Date;
   /** Whether an image the container ran before its last update is kept (what a rollback needs). */
   readonly earlierImage?: (target: ContainerTarget) => Promise<boolean>;
+  /** Where the actions are asked for; `page` unless `from` said otherwise. */
+  readonly origin?: ActionOrigin;
 }
 
 const BUSY = 'a cycle is running; try again when it has finished';
@@ -35,10 +38,16 @@ const BUSY = 'a cycle is running; try again when it has finished';
  * one flight: an update, an approval's swap or a rollback never runs beside a cycle.
  */
 export class EngineActions implements Actions {
-  constructor(private readonly deps: EngineActionsDependencies) {}
+  private readonly origin: ActionOrigin;
+
+  constructor(private readonly deps: EngineActionsDependencies) {
+    this.origin = deps.origin ?? 'page';
+  }
+
+  readonly from = (origin: ActionOrigin): Actions => new EngineActions({ ...this.deps, origin });
 
   checkNow(): Promise<ActionResult> {
-    const flight = this.deps.runNow({ reason: 'page' });
+    const flight = this.deps.runNow({ reason: this.origin });
     return Promise.resolve(flight.started ? accepted('check started') : refused('busy', BUSY));
   }
 
@@ -49,7 +58,7 @@ export class EngineActions implements Actions {
     // A monitor-only container (its label) is never swapped; the cycle would only report it again.
     if (this.known(target)?.monitorOnly === true)
       return Promise.resolve(refused('not_allowed', `${target.name} is monitor-only`));
-    const flight = this.deps.runNow({ reason: 'page', containers: [target] });
+    const flight = this.deps.runNow({ reason: this.origin, containers: [target] });
     return Promise.resolve(flight.started ? accepted(`updating ${target.name}`) : refused('busy', BUSY));
   }
 
@@ -117,7 +126,7 @@ export class EngineActions implements Actions {
           reason:
             state === 'approved' ? 'approved' : 'dismissed: not asked again until a newer image appears',
           time: now.toISOString(),
-          trigger: 'page',
+          trigger: this.origin,
         }),
       ])
       .catch(() => undefined);

@@ -76,8 +76,11 @@ export function resolveHosts(
   env: Readonly<Record<string, string | undefined>>,
 ): { ok: true; hosts: HostSpec[] } | { ok: false; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  const single = config.dockerHosts.length === 1;
-  let entries: readonly HostEntry[] = config.dockerHosts;
+  // The same engine written twice (a flag and its alias) is one engine.
+  let entries: readonly HostEntry[] = config.dockerHosts.filter(
+    (entry, at, all) => all.findIndex((e) => e.name === entry.name && e.url === entry.url) === at,
+  );
+  const single = entries.length === 1;
   // DOCKER_CONTEXT names the engine when nothing else does, as for the Docker CLI.
   const context = env['DOCKER_CONTEXT'];
   const hostGiven = ['REFIT_DOCKER_HOSTS', 'REFIT_DOCKER_HOST', 'DOCKER_HOST'].some(

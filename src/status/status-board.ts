@@ -163,6 +163,8 @@ export class StatusBoard implements StatusSource {
     }
     for (const [key, row] of this.rows) if (row.updating) this.rows.set(key, { ...row, updating: false });
     this.running = undefined;
+    // The summary is the last full cycle's: an "update now" of one container is not a cycle's count.
+    if (images !== undefined) return;
     this.lastCycle = {
       startedAt: report.startedAt,
       finishedAt: report.finishedAt,

@@ -44,6 +44,13 @@ describe('EngineActions', () => {
     expect(requests).toEqual([{ reason: 'page', containers: [{ name: 'web' }] }]);
   });
 
+  it('records where an action was asked for: the API with the token, or Home Assistant', async () => {
+    const { engine, requests } = actions();
+    await engine.from('api').updateNow({ name: 'web' });
+    await engine.from('mqtt').checkNow();
+    expect(requests.map((r) => r.reason)).toEqual(['api', 'mqtt']);
+  });
+
   it('refuses to update a monitor-only container, and one it does not watch, starting nothing', async () => {
     const { engine, requests } = actions();
     expect(await engine.updateNow({ name: 'metrics' })).toMatchObject({ ok: false, code: 'not_allowed' });

@@ -103,3 +103,23 @@ describe('resolveHosts', () => {
     expect(!missing.ok && missing.problems[0]?.message).toContain('no Docker context "nope"');
   });
 });
+
+describe('resolveHosts with one engine written twice', () => {
+  it('manages it once, with Docker’s TLS variables as for a single engine', () => {
+    const url = 'tcp://docker.lan:2376';
+    const result = resolveHosts(
+      {
+        ...settings([
+          { name: undefined, url },
+          { name: undefined, url },
+        ]),
+        dockerTlsVerify: true,
+        dockerCertPath: '/certs',
+      },
+      {},
+    );
+    expect(result.ok && result.hosts).toEqual([
+      expect.objectContaining({ name: 'docker.lan', dockerHost: url, tlsVerify: true, certPath: '/certs' }),
+    ]);
+  });
+});

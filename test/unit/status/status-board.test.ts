@@ -115,6 +115,8 @@ describe('StatusBoard', () => {
     board.recordReport(cycle(0, [container('web', 'fresh'), container('db', 'fresh')]));
     board.recordReport(cycle(10, [container('web', 'fresh')]), ['registry.example.com/web']);
     expect(board.snapshot().containers).toHaveLength(2);
+    // The summary stays the last full cycle's.
+    expect(board.snapshot().lastCycle?.startedAt).toBe(t(0));
     board.recordReport(cycle(20, [container('web', 'fresh')]));
     expect(board.snapshot().containers.map((row) => row.name)).toEqual(['web']);
   });
