@@ -134,7 +134,7 @@ describe('the history across refit runs', () => {
       const entries = await historyOf(refit, `?container=${alpha.name}`);
       return entries[0]?.digestAfter === alpha4.digest ? entries : undefined;
     }, 'the update of alpha in the history');
-    expect(newest).toMatchObject({ kind: 'updated', container: alpha.name, trigger: 'page' });
+    expect(newest).toMatchObject({ kind: 'updated', container: alpha.name, trigger: 'api' });
     expect(await runningImage(bed, alpha.name)).toBe(alpha4.id);
     const all = await historyOf(refit);
     expect(all[0]).toEqual(newest);

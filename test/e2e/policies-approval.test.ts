@@ -97,7 +97,7 @@ describe('approval on the test bed', () => {
       const newest = entries.map((e) => `${e.kind} ${e.trigger ?? ''}`);
       return newest[0]?.startsWith('approved') === true ? undefined : newest;
     }, 'the approved update to finish');
-    expect(kinds.slice(0, 2)).toEqual(['updated approval', 'approved page']);
+    expect(kinds.slice(0, 2)).toEqual(['updated approval', 'approved api']);
     const after = await inspectContainer(name);
     expect(after.Id).not.toBe(oldId);
     expect(after.Image).toBe(newImageId);
