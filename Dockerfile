@@ -60,4 +60,4 @@ LABEL refit.self="true" \
 # node runs as PID 1 directly (exec form, no shell) so SIGTERM reaches refit and it can stop
 # gracefully, letting a running cycle finish. The V8 flags are those of bin/node-flags (why:
 # there); a test keeps the two equal.
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--heap-growing-percent=20", "--liftoff-only", "/app/bin/refit.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--heap-growing-percent=20", "--liftoff-only", "--no-opt", "--optimize-for-size", "--expose-gc", "/app/bin/refit.js"]

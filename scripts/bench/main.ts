@@ -100,17 +100,39 @@ async function run(options: BenchOptions): Promise<BenchResult> {
   const started = Date.now();
   try {
     ctx.progress(`run ${runId}: scenarios ${[...options.only].join(', ')}`);
-    if (wants(1) || wants(2) || wants(3)) check = await runCheckScenario(ctx, wants(1));
-    if (check !== undefined && wants(2)) await runUpdateScenario(ctx, check);
-    if (check !== undefined && wants(3)) await runMemoryScenario(ctx, check);
+    // A scenario that fails is reported as such and the others still run: one broken scenario
+    // must not cost the figures of the rest.
+    const attempt = async (scenario: string, work: () => Promise<void>): Promise<void> => {
+      try {
+        await work();
+      } catch (error) {
+        ctx.progress(
+          `scenario ${scenario} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        ctx.figures.push({
+          scenario,
+          name: 'scenario did not complete',
+          value: (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '',
+          met: false,
+        });
+      }
+    };
+    if (wants(1) || wants(2) || wants(3)) {
+      await attempt('1 check', async () => {
+        check = await runCheckScenario(ctx, wants(1));
+      });
+    }
+    const state = check;
+    if (state !== undefined && wants(2)) await attempt('2 update', () => runUpdateScenario(ctx, state));
+    if (state !== undefined && wants(3)) await attempt('3 memory', () => runMemoryScenario(ctx, state));
     await check?.proxied.stop();
     await check?.direct.stop();
-    if (wants(4)) await runDowntimeScenario(ctx);
-    if (wants(5)) await runPushScenario(ctx);
-    if (wants(6)) await runPeersScenario(ctx);
-    if (wants(7)) await runScaleScenario(ctx);
-    if (wants(8)) await runPageScenario(ctx);
-    if (wants(9)) await runFleetScenario(ctx);
+    if (wants(4)) await attempt('4 downtime', () => runDowntimeScenario(ctx));
+    if (wants(5)) await attempt('5 push', () => runPushScenario(ctx));
+    if (wants(6)) await attempt('6 peers', () => runPeersScenario(ctx));
+    if (wants(7)) await attempt('7 scale', () => runScaleScenario(ctx));
+    if (wants(8)) await attempt('8 status page', () => runPageScenario(ctx));
+    if (wants(9)) await attempt('9 fleet', () => runFleetScenario(ctx));
   } finally {
     for (const cleanup of ctx.cleanups.reverse()) {
       await Promise.resolve(cleanup()).catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { validate as isValidCron } from 'node-cron';
+import { nodeCron } from '../util/lazy-modules.js';
 import { DAY, parseDurationSeconds } from './duration.js';
 
 /**
@@ -87,7 +87,7 @@ export function parseSchedule(raw: string, dialect: CronDialect): ScheduleParse 
   const six = fields === 6 ? given : dialect === 'standard' ? ['0', ...given] : [...given, '*'];
   // robfig/cron reads `?` as `*` in any field; node-cron only in the day fields.
   const expression = six.map((field) => (field === '?' ? '*' : field)).join(' ');
-  if (!isValidCron(expression)) return { ok: false, problem: EXPECTED[dialect] };
+  if (!nodeCron().validate(expression)) return { ok: false, problem: EXPECTED[dialect] };
   return { ok: true, schedule: { kind: 'cron', expression, text, dialect, fields } };
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -61,32 +61,48 @@ export function connectMqtt(settings: MqttSettings, logger: Logger): MqttConnect
     ...(settings.ca === undefined ? {} : { ca: settings.ca }),
     ...(settings.skipVerify === true ? { rejectUnauthorized: false } : {}),
   };
-  const client: MqttClient = connect(settings.url, options);
+  // The package (and its dependencies) loads only when a broker is configured: a refit without
+  // MQTT does not carry it in memory.
+  const ready: Promise<MqttClient> = import('mqtt').then(({ connect }) => {
+    const client = connect(settings.url, options);
+    let lastError = '';
+    client.on('connect', () => {
+      lastError = '';
+      logger.info({ broker }, 'connected to the MQTT broker');
+    });
+    client.on('error', (error) => {
+      // Logged once per distinct error, not at every retry.
+      const text = describeError(error);
+      if (text !== lastError) logger.warn({ broker, err: text }, 'MQTT connection failed; retrying');
+      lastError = text;
+    });
+    return client;
+  });
   const broker = brokerAddress(settings.url);
-  let lastError = '';
-  client.on('connect', () => {
-    lastError = '';
-    logger.info({ broker }, 'connected to the MQTT broker');
-  });
-  client.on('error', (error) => {
-    // Logged once per distinct error, not at every retry.
-    const text = describeError(error);
-    if (text !== lastError) logger.warn({ broker, err: text }, 'MQTT connection failed; retrying');
-    lastError = text;
-  });
+  const withClient = (use: (client: MqttClient) => void): void => {
+    ready.then(use, (error: unknown) => {
+      logger.error({ broker, err: describeError(error) }, 'cannot load the MQTT client');
+    });
+  };
   return {
-    publish: (topic, payload, { retain }) =>
-      client.publishAsync(topic, payload, { qos: 1, retain }).then(() => undefined),
-    subscribe: (topics) => client.subscribeAsync([...topics], { qos: 1 }).then(() => undefined),
+    publish: async (topic, payload, { retain }) => {
+      await (await ready).publishAsync(topic, payload, { qos: 1, retain });
+    },
+    subscribe: async (topics) => {
+      await (await ready).subscribeAsync([...topics], { qos: 1 });
+    },
     onConnect(listener) {
-      client.on('connect', listener);
+      withClient((client) => client.on('connect', listener));
     },
     onMessage(listener) {
-      client.on('message', (topic, payload, packet) => {
-        listener({ topic, payload, retain: packet.retain });
-      });
+      withClient((client) =>
+        client.on('message', (topic, payload, packet) => {
+          listener({ topic, payload, retain: packet.retain });
+        }),
+      );
     },
     async close(goodbye) {
+      const client = await ready;
       if (goodbye !== undefined && client.connected) {
         await client
           .publishAsync(goodbye.topic, goodbye.payload, { qos: 1, retain: true })

@@ -1,6 +1,6 @@
-import Mustache from 'mustache';
 import { shortDigest } from '../domain/digests.js';
 import type { ContainerReport, ContainerStatus, CycleReport } from '../domain/report.js';
+import { mustacheModule } from '../util/lazy-modules.js';
 import { refusedImage } from './refused.js';
 
 /**
@@ -280,13 +280,13 @@ function dataOnly(value: unknown): unknown {
  * exist (a `{{> name}}` renders nothing). Only data is reachable from the template: no code runs.
  */
 export function renderTemplate(template: string, view: TemplateView): string {
-  return new Mustache.Writer().render(template, dataOnly(view), {}, { escape: verbatim }).trim();
+  return new (mustacheModule().Writer)().render(template, dataOnly(view), {}, { escape: verbatim }).trim();
 }
 
 /** Why a template cannot be used, or `undefined` when it can; checked once at start-up. */
 export function validateTemplate(template: string): string | undefined {
   try {
-    new Mustache.Writer().parse(template);
+    new (mustacheModule().Writer)().parse(template);
     return undefined;
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,5 @@
-import { createTask, type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import { nodeCron } from '../util/lazy-modules.js';
 import type { Logger } from '../logging/logger.js';
 import { setLongTimeout, type LongTimer } from '../util/long-timer.js';
 import { SingleFlight, type FlightResult } from './single-flight.js';
@@ -65,7 +66,7 @@ export class Scheduler {
     // Only with periodic cycles: with the HTTP API alone, cycles run when asked for.
     if (this.options.runAtStart === true) this.trigger({ reason: 'start' });
     if (trigger.kind === 'cron') {
-      this.cronTask = createTask(trigger.expression, () => {
+      this.cronTask = nodeCron().createTask(trigger.expression, () => {
         this.trigger({ reason: 'schedule' });
       });
       void this.cronTask.start();

@@ -5,6 +5,7 @@ import { DockerodeClient } from '../docker/dockerode-client.js';
 import type { DockerodeRuntime } from '../docker/dockerode-runtime.js';
 import { DockerodeSwarmServices } from '../docker/dockerode-swarm.js';
 import type { EngineMonitor } from '../docker/engine-monitor.js';
+import { rememberSwarmRole } from '../docker/swarm-role.js';
 import type { SwarmServices } from '../docker/swarm-services.js';
 import { watchEngine } from '../docker/engine-watch.js';
 import { describeError } from '../errors.js';
@@ -115,7 +116,7 @@ export class HostEngine {
       monitor,
       recoverer,
       journal,
-      swarm: new DockerodeSwarmServices(client.connection),
+      swarm: rememberSwarmRole(new DockerodeSwarmServices(client.connection)),
     };
     return this.connected;
   }
