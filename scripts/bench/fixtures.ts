@@ -113,11 +113,15 @@ export class Fixtures {
     );
   }
 
-  /** Removes the run's containers (refit's replacements carry the labels too), networks and images. */
-  async cleanUp(): Promise<string[]> {
+  /**
+   * Removes the run's containers (refit's replacements carry the labels too), networks and images;
+   * `every-run` also what an interrupted earlier run left (a killed bench cannot clean up, and a
+   * thousand exited containers would slow every later test and bench on the engine).
+   */
+  async cleanUp(scope: 'this-run' | 'every-run' = 'this-run'): Promise<string[]> {
     const done: string[] = [];
     const bed = this.bed;
-    const byLabel = `label=${BENCH_LABEL}=${this.runId}`;
+    const byLabel = scope === 'this-run' ? `label=${BENCH_LABEL}=${this.runId}` : `label=${BENCH_LABEL}`;
     const containers = (await docker(['ps', '-aq', '--filter', byLabel], { bed }))
       .split('\n')
       .filter((id) => id !== '');

@@ -100,6 +100,8 @@ async function run(options: BenchOptions): Promise<BenchResult> {
   const started = Date.now();
   try {
     ctx.progress(`run ${runId}: scenarios ${[...options.only].join(', ')}`);
+    const leftovers = await ctx.fixtures.cleanUp('every-run');
+    ctx.progress(`removed what earlier runs left: ${leftovers.join(', ')}`);
     // A scenario that fails is reported as such and the others still run: one broken scenario
     // must not cost the figures of the rest.
     const attempt = async (scenario: string, work: () => Promise<void>): Promise<void> => {

@@ -24,6 +24,11 @@ export interface ContainerReport {
   readonly self?: boolean;
   /** The Docker host the container runs on, by the name refit gives it; absent: the one engine. */
   readonly host?: string;
+  /**
+   * Set on a change a person asked for (`refit rollback`, the status page's Roll back): a
+   * `rolled-back` container with it is where someone wanted it, not an update that failed.
+   */
+  readonly requested?: true;
   /** For `pending`: when the update may go ahead (ISO time), if it waits for a time. */
   readonly pendingUntil?: string;
   /** The tag the container would move to, when a policy follows versions rather than one tag. */

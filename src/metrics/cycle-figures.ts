@@ -43,7 +43,8 @@ export function cycleFigures(report: CycleReport): CycleFigures {
   return {
     scanned: containers.length - counts.skipped,
     updated: counts.updated,
-    rolledBack: counts['rolled-back'],
+    // A rollback someone asked for is not an update that failed.
+    rolledBack: containers.filter((c) => c.status === 'rolled-back' && c.requested !== true).length,
     updateFailures: containers.filter(failedWhileUpdating).length,
     // A rolled-back container is an update that did not happen, which Watchtower calls failed.
     failed: counts.failed + counts['rolled-back'],

@@ -9,6 +9,12 @@ import { cycleFigures } from './cycle-figures.js';
 export interface RefitMetrics {
   /** After every cycle, with its report. */
   observeCycle(report: CycleReport): void;
+  /**
+   * After a run limited to some containers (update now, an approval, a rollback asked for): its
+   * outcomes count, and its containers' series change, but it is not a scan and leaves the
+   * other containers' series as they are.
+   */
+  observeLimitedRun(report: CycleReport): void;
   /** A trigger refused because a cycle was still running. */
   scanSkipped(reason: string): void;
   /** Every request to a registry or token server, including failed ones. */
@@ -175,6 +181,20 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       containerUpdates.inc({ result: 'failed' }, figures.updateFailures);
       rollbacks.inc(figures.rolledBack);
       if (figures.successful) lastSuccess.set(finishedAtSeconds(report, now));
+    },
+
+    observeLimitedRun(report) {
+      const figures = cycleFigures(report);
+      for (const { container, image, host, available } of figures.availability) {
+        updateAvailable.set(
+          host === undefined ? { container, image } : { container, image, host },
+          available ? 1 : 0,
+        );
+      }
+      containerUpdates.inc({ result: 'updated' }, figures.updated);
+      containerUpdates.inc({ result: 'rolled-back' }, figures.rolledBack);
+      containerUpdates.inc({ result: 'failed' }, figures.updateFailures);
+      rollbacks.inc(figures.rolledBack);
     },
 
     scanSkipped() {

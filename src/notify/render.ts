@@ -66,7 +66,9 @@ export function reportTitle(report: CycleReport, hostname: string): string {
 
 /** Something broke (error), something waits for a human (warning), or all went well (info). */
 export function reportSeverity(report: CycleReport): NotificationSeverity {
-  if (report.counts.failed > 0 || report.counts['rolled-back'] > 0) return 'error';
+  // A rollback someone asked for is what they wanted, not something that broke.
+  const brokeBack = report.containers.some((c) => c.status === 'rolled-back' && c.requested !== true);
+  if (report.counts.failed > 0 || brokeBack) return 'error';
   if (report.counts.stale > 0 || report.counts.pending > 0 || report.containers.some(refusedImage)) {
     return 'warning';
   }

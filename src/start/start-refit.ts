@@ -162,7 +162,8 @@ export async function startRefit(
     const publish = async (report: CycleReport, request: CycleRequest | undefined): Promise<void> => {
       const partial = request?.containers !== undefined || request?.rollback !== undefined;
       if (!partial) reports.record(report);
-      metrics.observeCycle(report);
+      if (partial) metrics.observeLimitedRun(report);
+      else metrics.observeCycle(report);
       if (config.report === 'json') io.stdout.write(`${JSON.stringify(report)}\n`);
       if (config.porcelain !== undefined) io.stdout.write(renderPorcelain(report, config.porcelain));
       const images = partial ? report.containers.map((c) => c.image) : request?.images;

@@ -181,9 +181,10 @@ export class StatusBoard implements StatusSource {
     let lastChangedAt: string | undefined;
     if (previous === undefined) lastChangedAt = CHANGES.has(report.status) ? at : seed?.changedAt;
     else lastChangedAt = sameState(previous, report) ? previous.lastChangedAt : at;
-    const lastFailure = FAILURES.has(report.status)
-      ? { at, status: report.status, reason: report.reason }
-      : (previous?.lastFailure ?? seed?.failure);
+    const lastFailure =
+      FAILURES.has(report.status) && report.requested !== true
+        ? { at, status: report.status, reason: report.reason }
+        : (previous?.lastFailure ?? seed?.failure);
     const optional = {
       currentDigest: report.localDigests?.[0],
       availableDigest: report.remoteDigest,

@@ -146,7 +146,7 @@ describe('Home Assistant through a real MQTT broker', () => {
     );
     expect(state).toMatchObject({ latest_version: shortDigest(app.v2Digest), in_progress: false });
     expect(await runningImage(bed, app.name)).toBe(app.v2Id);
-    expect(refit.log()).toMatch(/"msg":"update asked for over MQTT"/);
+    expect(refit.output.stderr).toMatch(/"msg":"update asked for over MQTT"/);
   }, 90_000);
 
   it('says refit is offline once it stops', async () => {

@@ -161,6 +161,7 @@ export async function rollbackToPrevious(name: string, deps: RollbackDependencie
     deps,
     entry('rolled-back', `rolled back on request to the image it ran before its last update (${to})`, {
       newId: outcome.newId,
+      requested: true,
       ...(previous.digest === undefined ? {} : { localDigests: [previous.digest] }),
       ...(leaving === undefined ? {} : { remoteDigest: leaving }),
     }),

@@ -175,6 +175,31 @@ describe('createMetrics', () => {
     expect(valueOf(samples, 'refit_host_reachable', { host: 'edge' })).toBe(0);
   });
 
+  it('counts a run limited to one container without calling it a scan or dropping other series', async () => {
+    const { registry, metrics } = setup();
+    metrics.observeCycle(
+      report([
+        container('web', 'stale', { ...checked, remoteDigest: NEW }),
+        container('db', 'stale', { ...checked, remoteDigest: NEW }),
+      ]),
+    );
+    metrics.observeLimitedRun(
+      report([container('web', 'updated', { ...checked, remoteDigest: NEW, newId: 'web-2' })]),
+    );
+    metrics.observeLimitedRun(
+      report([{ ...container('db', 'rolled-back', { ...checked, remoteDigest: NEW }), requested: true }]),
+    );
+    const samples = await scrape(registry);
+    const name = 'refit_container_update_available';
+    expect(valueOf(samples, name, { container: 'web', image: 'registry.test/web:latest' })).toBe(0);
+    expect(valueOf(samples, name, { container: 'db', image: 'registry.test/db:latest' })).toBe(1);
+    expect(valueOf(samples, 'watchtower_scans_total')).toBe(1);
+    expect(valueOf(samples, 'watchtower_containers_scanned')).toBe(2);
+    expect(valueOf(samples, 'refit_container_updates_total', { result: 'updated' })).toBe(1);
+    // Rolled back because someone asked: not a failed update.
+    expect(valueOf(samples, 'refit_rollbacks_total')).toBe(0);
+  });
+
   it('accumulates update outcomes and rollbacks across cycles', async () => {
     const { registry, metrics } = setup();
     const first = await scrape(registry);

@@ -94,6 +94,8 @@ describe('renderReport', () => {
       renderReport(cycleReport(containers), { hostname: 'nas' }).severity;
     expect(severity([containerReport('a', 'updated'), containerReport('b', 'failed')])).toBe('error');
     expect(severity([containerReport('a', 'rolled-back')])).toBe('error');
+    // Rolled back because someone asked (refit rollback, the page): nothing broke.
+    expect(severity([containerReport('a', 'rolled-back', { requested: true })])).toBe('info');
     expect(severity([containerReport('a', 'updated'), containerReport('b', 'stale')])).toBe('warning');
     expect(severity([containerReport('a', 'updated'), containerReport('b', 'fresh')])).toBe('info');
   });

@@ -108,6 +108,17 @@ describe('StatusBoard', () => {
     expect(board.snapshot().containers.find((row) => row.name === 'web')?.lastFailure?.reason).toBe(
       'health check failed',
     );
+
+    // A rollback someone asked for is shown as the container's state, not as its last failure.
+    board.recordReport(
+      cycle(30, [
+        { ...container('web', 'rolled-back', { reason: 'rolled back on request' }), requested: true },
+        container('db', 'fresh'),
+      ]),
+    );
+    const asked = board.snapshot().containers.find((row) => row.name === 'web');
+    expect(asked?.status).toBe('rolled-back');
+    expect(asked?.lastFailure?.reason).toBe('health check failed');
   });
 
   it('drops containers a full cycle no longer reports, but not after a limited one', () => {
