@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseImageReference } from '../../src/domain/image-ref.js';
 import { docker } from './docker-cli.js';
+import { TEST_SESSION_LABEL, testSessionId } from './session.js';
 import {
   MEDIA_TYPES,
   RegistrySession,
@@ -83,7 +84,12 @@ export async function buildTestImage(tag: string, opts: TestImageOptions = {}): 
 
 export function testDockerfile(base: string, opts: TestImageOptions): string {
   const lines = [`FROM ${base}`, `COPY marker ${MARKER_PATH}`];
-  const labels = { ...opts.labels, [TESTBED_LABEL]: '1' };
+  const session = testSessionId();
+  const labels = {
+    ...opts.labels,
+    [TESTBED_LABEL]: '1',
+    ...(session === '' ? {} : { [TEST_SESSION_LABEL]: session }),
+  };
   lines.push(
     `LABEL ${Object.entries(labels)
       .map(([k, v]) => `${quote(k)}=${quote(v)}`)
