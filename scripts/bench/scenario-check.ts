@@ -99,6 +99,9 @@ export async function runCheckScenario(ctx: BenchContext, report: boolean): Prom
   const rssIdleKb = direct.rssKb();
   const heapIdle = await probe.read(direct.pid);
   const cold = await measuredCycle(ctx, direct, repositories);
+  // As `docker stats` shows it between cycles: refit collects a cycle's garbage just after it
+  // has answered (src/start/start-refit.ts), so the figure is read once that has happened.
+  await sleep(500);
   const rssAfterCycleKb = direct.rssKb();
   const heapAfterCycle = await probe.read(direct.pid);
   const warm = await measuredCycle(ctx, direct, repositories);

@@ -110,14 +110,12 @@ export class HostEngine {
       { dockerHost: this.spec.dockerHost, apiVersion: client.apiVersion },
       'connected to the Docker engine',
     );
-    this.connected = {
-      client,
-      runtime,
-      monitor,
-      recoverer,
-      journal,
-      swarm: rememberSwarmRole(new DockerodeSwarmServices(client.connection)),
-    };
+    const swarm = rememberSwarmRole(new DockerodeSwarmServices(client.connection));
+    // The Swarm role is a fact about the engine, like its API version: read it with the
+    // connection, beside the rest of the start-up, so the first cycle does not wait for it. A
+    // failed read is asked again by the cycle.
+    swarm.isManager().catch(() => undefined);
+    this.connected = { client, runtime, monitor, recoverer, journal, swarm };
     return this.connected;
   }
 }

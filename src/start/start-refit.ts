@@ -196,7 +196,7 @@ export async function startRefit(
         // Updates that wait for a window or a cooldown get a cycle of their own when they may go.
         const wake = earliestPending(report);
         if (wake !== undefined) scheduler.wakeAt(new Date(wake.getTime() + 1000), 'pending');
-        releaseCycleGarbage();
+        releaseCycleGarbageSoon();
       },
       {
         onSkipped: (reason) => {
@@ -304,11 +304,17 @@ async function runOnce(
   }
 }
 
+/** How long after a cycle its garbage is collected: by then its answers are out. */
+const GC_AFTER_CYCLE_MS = 100;
+
 /**
- * One full GC when a cycle ends, where the runtime allows it (`--expose-gc`, bin/node-flags): the
- * daemon idles for minutes next, and V8 would otherwise keep the cycle's garbage, and the pages
- * under it, until some later allocation. A few milliseconds once per cycle.
+ * One full GC shortly after a cycle ends, where the runtime allows it (`--expose-gc`,
+ * bin/node-flags): the daemon idles for minutes next, and V8 would otherwise keep the cycle's
+ * garbage, and the pages under it, until some later allocation. It costs 10–20 ms, so it runs
+ * once whoever asked for the cycle (`POST /v1/update`, a registry hook) has the answer, not
+ * before; it never keeps a finishing process alive.
  */
-function releaseCycleGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+function releaseCycleGarbageSoon(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc !== undefined) setTimeout(gc, GC_AFTER_CYCLE_MS).unref();
 }

@@ -8,11 +8,11 @@ import type { SelectionOptions } from '../../src/update/detect/select.js';
 import { pullAuthFrom } from '../../src/update/engine/pull-auth.js';
 import { runServiceCycle } from '../../src/update/services/service-cycle.js';
 import { buildTestImage, pushImage } from '../support/images.js';
-import { waitFor } from '../support/polling.js';
 import {
   connectSwarm,
   createTestService,
   desiredTasks,
+  waitTasksRunning,
   removeTestServices,
   taskImageId,
 } from '../support/swarm-services.js';
@@ -70,19 +70,8 @@ async function push(image: string, cmd?: readonly string[]): Promise<Pushed> {
   return { imageId, digest: await pushImage(image, { bed: swarmBed }) };
 }
 
-async function waitRunning(id: string, image: string, count: number): Promise<void> {
-  await waitFor(
-    async () => {
-      const tasks = desiredTasks(await swarm.listTasks(id));
-      const ready = tasks.filter(
-        (t) => t.Status.State === 'running' && t.Spec.ContainerSpec?.Image === image,
-      );
-      return ready.length === count && tasks.length === count ? true : undefined;
-    },
-    `${count} tasks of ${id} running ${image}`,
-    90_000,
-    250,
-  );
+function waitRunning(id: string, image: string, count: number): Promise<void> {
+  return waitTasksRunning(swarm, id, image, count, 90_000);
 }
 
 /** Checks every task Swarm wants running runs `pushed` (its spec and its container's image). */

@@ -12,6 +12,7 @@ import {
   connectSwarm,
   createTestService,
   desiredTasks,
+  waitTasksRunning,
   removeTestServices,
 } from '../support/swarm-services.js';
 import { loadTestbed, loadTestbedEngine, type Testbed } from '../support/testbed.js';
@@ -38,19 +39,8 @@ async function pushed(registry: string, repository: string, tag: string): Promis
   return pushImage(ref, { bed: swarmBed });
 }
 
-async function runningOn(id: string, image: string, count: number): Promise<void> {
-  await waitFor(
-    async () => {
-      const tasks = desiredTasks(await swarm.listTasks(id));
-      const ready = tasks.filter(
-        (t) => t.Status.State === 'running' && t.Spec.ContainerSpec?.Image === image,
-      );
-      return ready.length === count && tasks.length === count ? true : undefined;
-    },
-    `${count} tasks of ${id} running ${image}`,
-    60_000,
-    250,
-  );
+function runningOn(id: string, image: string, count: number): Promise<void> {
+  return waitTasksRunning(swarm, id, image, count, 60_000);
 }
 
 describe('DockerodeSwarmServices on the bed Swarm manager', { timeout: 180_000 }, () => {

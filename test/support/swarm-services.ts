@@ -3,6 +3,7 @@ import { DockerodeSwarmServices } from '../../src/docker/dockerode-swarm.js';
 import type { SwarmTask } from '../../src/docker/documents/swarm-task.js';
 import { TEST_RUN_LABEL, testRunId } from './containers.js';
 import { docker } from './docker-cli.js';
+import { waitFor } from './polling.js';
 import { TESTBED_LABEL, type Testbed } from './testbed.js';
 
 /**
@@ -53,6 +54,31 @@ export async function removeTestServices(bed: Testbed): Promise<number> {
 /** The tasks Swarm wants running, with the image each runs and where it stands. */
 export function desiredTasks(tasks: readonly SwarmTask[]): SwarmTask[] {
   return tasks.filter((task) => task.DesiredState === 'running');
+}
+
+/**
+ * Waits until exactly `count` tasks of service `id` are wanted running and all of them run
+ * `image` (the reference in the task spec, e.g. `name:tag@sha256:…`).
+ */
+export async function waitTasksRunning(
+  swarm: DockerodeSwarmServices,
+  id: string,
+  image: string,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const tasks = desiredTasks(await swarm.listTasks(id));
+      const ready = tasks.filter(
+        (t) => t.Status.State === 'running' && t.Spec.ContainerSpec?.Image === image,
+      );
+      return ready.length === count && tasks.length === count ? true : undefined;
+    },
+    `${count} tasks of ${id} running ${image}`,
+    timeoutMs,
+    250,
+  );
 }
 
 /** The image ID a running task's container runs, read from the (single-node) Swarm engine. */

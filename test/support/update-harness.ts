@@ -14,6 +14,7 @@ import {
 } from '../../src/update/engine/update-engine.js';
 import { FakeEngine, type DeployOptions } from './fake-engine.js';
 import { digestOf, FakeRegistryClient, imageIdOf } from './fakes.js';
+import { selectionOptions } from './selection.js';
 
 export class Crash extends Error {}
 
@@ -133,19 +134,11 @@ export function updateHarness(harness: HarnessOptions = {}) {
         logger: silentLogger,
         now,
         registryConcurrency: 4,
-        selection: {
-          containerNames: [],
-          disableContainers: [],
-          labelEnable: false,
-          scope: undefined,
-          includeStopped: false,
-          includeRestarting: false,
-          monitorOnly: false,
+        selection: selectionOptions({
           noPull: deps.options.noPull,
           labelTakePrecedence: deps.options.labelTakePrecedence,
           lifecycleHooks: deps.options.lifecycleHooks,
-          ownContainerId: undefined,
-        },
+        }),
         update,
       });
     },

@@ -1,6 +1,7 @@
 import type { ContainerReport } from '../../domain/report.js';
 import { describeError } from '../../errors.js';
 import { createLimiter } from '../../util/limiter.js';
+import { SwapSlots } from '../../util/swap-slots.js';
 import { buildDependencyGraph } from '../plan/dependency-graph.js';
 import { dependencyInfoOf } from '../plan/graph-input.js';
 import { independentGroups } from '../plan/independent-groups.js';
@@ -20,7 +21,8 @@ const INSPECT_CONCURRENCY = 8;
  * The update engine: takes the checked subjects, swaps the stale ones that may be updated in
  * dependency order (pull → clone → swap → verify → prune), restarts what depends on them, and
  * returns the final report entries. Groups that share no dependency chain are swapped side by
- * side (`options.concurrency` at once), so their settle times overlap; a chain keeps its order.
+ * side (`options.concurrency` working the engine at once, any number waiting for their verdict),
+ * so their settle times overlap; a chain keeps its order.
  * One container's failure never stops the others.
  */
 export async function applyUpdates(
@@ -76,12 +78,20 @@ export async function applyUpdates(
     if (subject !== undefined) updated(subject, 'failed', blocked.reason);
   }
 
-  const run = new UpdateRun(byId, graph, deps, pulls);
+  // Above one at a time, a swap that only waits for its verdict lets another work the engine;
+  // at one (rolling restart), each swap is verified before the next begins.
+  const concurrency = Math.max(1, deps.options.concurrency);
+  const slots = new SwapSlots(concurrency, concurrency > 1);
+  const run = new UpdateRun(
+    byId,
+    graph,
+    { ...deps, whileWaiting: (wait) => slots.whileWaiting(wait) },
+    pulls,
+  );
   const groups = independentGroups(plan.steps, graph);
-  const limitGroups = createLimiter(Math.max(1, deps.options.concurrency));
   await Promise.all(
     groups.map((group) =>
-      limitGroups(async () => {
+      slots.run(async () => {
         for (const step of group) await run.step(step, plan.steps);
       }),
     ),

@@ -74,6 +74,8 @@ export interface SwapDependencies {
   readonly crashAt: CrashPoint;
   readonly suffix: () => string;
   readonly now: () => Date;
+  /** Runs a wait that costs the engine nothing (the verdict on a started container) so that other swaps may use the engine meanwhile. */
+  readonly whileWaiting?: <T>(wait: () => Promise<T>) => Promise<T>;
 }
 
 class VerificationFailed extends Error {}
@@ -255,14 +257,16 @@ async function startAndVerify(
     await deps.runtime.startContainer(newId);
     deps.crashAt('started-new');
     await step('verify');
-    const verdict = await verifyStarted(
-      deps.runtime,
-      { id: newId, hasHealthcheck: request.hasHealthcheck, watch },
-      deps.verify,
-    );
+    const waiting = deps.whileWaiting ?? ((wait) => wait());
+    const verdict = await waiting(async () => {
+      const started = await verifyStarted(
+        deps.runtime,
+        { id: newId, hasHealthcheck: request.hasHealthcheck, watch },
+        deps.verify,
+      );
+      return started.ok ? ((await request.probe?.(newId)) ?? started) : started;
+    });
     if (!verdict.ok) throw new VerificationFailed(verdict.reason);
-    const probed = (await request.probe?.(newId)) ?? verdict;
-    if (!probed.ok) throw new VerificationFailed(probed.reason);
   } finally {
     watch?.close();
   }
