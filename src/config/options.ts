@@ -276,7 +276,7 @@ const TABLE = [
     schema: integerInRange(1, 64),
     default: 8,
     defaultText: '8',
-    doc: 'Containers (or groups tied by links, shared namespaces, depends-on, compose depends_on or volumes-from) swapped at once; each is still verified and rolled back on its own, and a dependency chain keeps its order. 1 swaps one at a time, as rolling-restart does.',
+    doc: 'Swaps working the engine at once (containers, or groups tied by links, shared namespaces, depends-on, compose depends_on or volumes-from); a swap waiting for its verdict (settle time, healthcheck) lets another work meanwhile. Each is still verified and rolled back on its own, and a dependency chain keeps its order. 1 swaps one at a time, each verified before the next, as rolling-restart does.',
   },
   {
     key: 'pullConcurrency',
