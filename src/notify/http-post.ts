@@ -1,4 +1,5 @@
-import { getGlobalDispatcher, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { getGlobalDispatcher } from '../registry/undici-core.js';
 import { describeError } from '../errors.js';
 import { NotifyError } from './notify-error.js';
 
@@ -41,12 +42,13 @@ export async function httpPost(post: HttpPostRequest): Promise<HttpPostAnswer> {
   // An already-aborted signal makes `request` reject at once, which lands in the catch below.
   let response: Dispatcher.ResponseData;
   try {
-    response = await request(post.url, {
+    response = await (post.dispatcher ?? getGlobalDispatcher()).request({
+      origin: post.url.origin,
+      path: `${post.url.pathname}${post.url.search}`,
       method: 'POST',
       headers: { 'user-agent': 'refit', ...post.headers },
       body: post.body,
       signal,
-      dispatcher: post.dispatcher ?? getGlobalDispatcher(),
     });
   } catch (error) {
     if (signal.aborted) throw cancelled(channel);

@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent } from './undici-core.js';
 import { formatImageReference, registryApiHost, type ImageReference } from '../domain/image-ref.js';
 import { describeError } from '../errors.js';
 import { AcrRefreshTokens } from './acr-exchange.js';
