@@ -32,7 +32,10 @@ export interface NetProberOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-type Attempt = { readonly ok: true } | { readonly ok: false; readonly why: string };
+type Attempt =
+  | { readonly ok: true }
+  /** `timedOut`: no connection or no answer within the attempt's bound. */
+  | { readonly ok: false; readonly why: string; readonly timedOut?: true };
 
 const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
   await delay(ms, undefined, signal === undefined ? {} : { signal });
@@ -58,7 +61,7 @@ export function createNetProber(options: NetProberOptions = {}): Prober {
       const started = now();
       const deadline = started + spec.timeoutMs;
       let attempts = 0;
-      let last = 'no attempt was made';
+      let last: string | undefined;
       for (;;) {
         if (signal?.aborted === true) {
           return { ok: false, attempts, reason: `probe ${target} was cancelled` };
@@ -70,7 +73,10 @@ export function createNetProber(options: NetProberOptions = {}): Prober {
             ? await tcpAttempt(host, spec.port, bound, signal)
             : await httpAttempt(spec, host, bound, userAgent, signal);
         if (attempt.ok) return { ok: true, target, attempts };
-        last = attempt.why;
+        // An attempt the deadline cut short tells less than what an earlier one learnt (an HTTP
+        // 500, a refused connection): the reason keeps the earlier failure then.
+        const cutShort = attempt.timedOut === true && bound < attemptTimeoutMs;
+        if (!cutShort || last === undefined) last = attempt.why;
         const left = deadline - now();
         if (left <= 0) break;
         try {
@@ -82,7 +88,11 @@ export function createNetProber(options: NetProberOptions = {}): Prober {
       }
       const seconds = Math.round((now() - started) / 100) / 10;
       const times = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
-      return { ok: false, attempts, reason: `probe ${target} failed (${times} in ${seconds} s): ${last}` };
+      return {
+        ok: false,
+        attempts,
+        reason: `probe ${target} failed (${times} in ${seconds} s): ${last ?? 'no attempt was made'}`,
+      };
     },
   };
 }
@@ -98,7 +108,7 @@ function tcpAttempt(host: string, port: number, timeoutMs: number, signal?: Abor
       finish({ ok: true });
     });
     socket.once('timeout', () => {
-      finish({ ok: false, why: `no connection within ${timeoutMs} ms` });
+      finish({ ok: false, why: `no connection within ${timeoutMs} ms`, timedOut: true });
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       finish({ ok: false, why: connectionFailure(error) });
@@ -149,7 +159,7 @@ function httpAttempt(
     );
     request.once('timeout', () => {
       request.destroy();
-      finish({ ok: false, why: `no answer within ${timeoutMs} ms` });
+      finish({ ok: false, why: `no answer within ${timeoutMs} ms`, timedOut: true });
     });
     request.once('error', (error: NodeJS.ErrnoException) => {
       finish({ ok: false, why: connectionFailure(error) });
