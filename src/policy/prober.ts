@@ -91,7 +91,7 @@ export function createNetProber(options: NetProberOptions = {}): Prober {
       return {
         ok: false,
         attempts,
-        reason: `probe ${target} failed (${times} in ${seconds} s): ${last ?? 'no attempt was made'}`,
+        reason: `probe ${target} failed (${times} in ${seconds} s): ${last}`,
       };
     },
   };
