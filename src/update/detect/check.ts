@@ -15,7 +15,7 @@ import type { Logger } from '../../logging/logger.js';
 import { chooseTag } from '../../policy/follow-tags.js';
 import { rateLimitReserveReason } from '../../registry/registry-error.js';
 import type { ManifestDigest, RegistryClient } from '../../registry/registry-client.js';
-import { createLimiter, shareByKey } from '../../util/limiter.js';
+import { createLimiter, shareByKey, type Limiter } from '../../util/limiter.js';
 import type { Subject } from '../subject.js';
 import type { Candidate } from './select.js';
 
@@ -131,7 +131,17 @@ export async function checkContainers(
 ): Promise<Subject[]> {
   // One limit per service: an image inspect never holds a slot a registry request could use,
   // so the registry sees `concurrency` requests in flight as soon as there are that many to send.
-  const limitEngine = createLimiter(deps.concurrency);
+  // Each engine has its own: engines answer side by side, and one engine's images must not wait
+  // for slots another's hold.
+  const engineLimits = new Map<string, Limiter>();
+  const limitEngine = (host: string): Limiter => {
+    let limit = engineLimits.get(host);
+    if (limit === undefined) {
+      limit = createLimiter(deps.concurrency);
+      engineLimits.set(host, limit);
+    }
+    return limit;
+  };
   const limitRegistry = createLimiter(deps.concurrency);
   // Images are per engine: the same ID on two engines is read on each.
   const inspectImage = shareByKey(
@@ -140,7 +150,7 @@ export async function checkContainers(
       readonly id: string;
       readonly docker: Pick<DockerClient, 'inspectImage'>;
     }) => `${item.host}|${item.id}`,
-    (item) => limitEngine(() => item.docker.inspectImage(item.id)),
+    (item) => limitEngine(item.host)(() => item.docker.inspectImage(item.id)),
   );
   const fetchDigest = shareByKey(formatImageReference, (reference) =>
     limitRegistry(() => deps.registry.getManifestDigest(reference, deps.signal)),

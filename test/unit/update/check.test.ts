@@ -161,4 +161,58 @@ describe('checkContainers concurrency', () => {
     const checked = await checking;
     expect(checked.map((c) => c.report.status)).toEqual(['fresh', 'fresh', 'fresh', 'fresh']);
   });
+
+  it('gives each engine its own inspect slots, so one engine never waits for another', async () => {
+    const registry = new FakeRegistryClient();
+    const engines = ['nas', 'web'].map((host) => {
+      const docker = new FakeDockerClient();
+      for (const n of [1, 2, 3, 4]) {
+        const name = `${host}-${n}`;
+        docker.addImage({
+          id: imageIdOf(name),
+          repoDigests: [`127.0.0.1:5000/${name}@${digestOf(name)}`],
+          repoTags: [],
+        });
+        docker.addContainer({ name, imageReference: `127.0.0.1:5000/${name}`, imageId: imageIdOf(name) });
+        registry.serve(`127.0.0.1:5000/${name}:latest`, digestOf(name));
+      }
+      return { host, docker };
+    });
+    // Every inspect hangs until the test lets go; it counts how many each engine has in flight.
+    let release: () => void = () => undefined;
+    const hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const inFlight = new Map<string, number>();
+    for (const { host, docker } of engines) {
+      const inspect = docker.inspectImage.bind(docker);
+      docker.inspectImage = async (id) => {
+        inFlight.set(host, (inFlight.get(host) ?? 0) + 1);
+        await hold;
+        return inspect(id);
+      };
+    }
+    const items = [];
+    for (const { host, docker } of engines) {
+      const { candidates } = selectContainers(await docker.listContainers(), selection);
+      items.push(...candidates.map((candidate) => ({ candidate, inspect: undefined, docker, host })));
+    }
+
+    const checking = checkContainers(items, { registry, logger, concurrency: 2 });
+    for (let i = 0; i < 20; i += 1) await new Promise((r) => setImmediate(r));
+    // Two at a time on each engine: four in flight in all, none of them waiting for the other engine.
+    expect(Object.fromEntries(inFlight)).toEqual({ nas: 2, web: 2 });
+    release();
+    const checked = await checking;
+    expect(checked.map((c) => `${c.report.host ?? ''}/${c.report.status}`).sort()).toEqual([
+      'nas/fresh',
+      'nas/fresh',
+      'nas/fresh',
+      'nas/fresh',
+      'web/fresh',
+      'web/fresh',
+      'web/fresh',
+      'web/fresh',
+    ]);
+  });
 });
