@@ -420,7 +420,7 @@ const TABLE = [
     schema: integerInRange(1, 64),
     default: 8,
     defaultText: '8',
-    doc: 'Most registry requests in flight at once (1 to 64).',
+    doc: 'Most registry requests in flight at once during a check, and, separately, most image reads in flight on each engine (1 to 64).',
   },
   {
     key: 'registryTimeoutSeconds',
