@@ -98,6 +98,22 @@ export function containerKey(container: Pick<ContainerReport, 'name' | 'host'>):
   return container.host === undefined ? container.name : `${container.host}/${container.name}`;
 }
 
+/** A container's outcome as a report or a history entry gives it (a status or history kind). */
+interface Outcome {
+  readonly status: string;
+  readonly requested?: true | undefined;
+}
+
+/** An outcome that rolled an update back because the new container failed: not one asked for. */
+export function rolledBackOnFailure(outcome: Outcome): boolean {
+  return outcome.status === 'rolled-back' && outcome.requested !== true;
+}
+
+/** An outcome that went wrong: failed, or rolled back because the new container failed. */
+export function isSetback(outcome: Outcome): boolean {
+  return outcome.status === 'failed' || rolledBackOnFailure(outcome);
+}
+
 /** A cycle failed when any container in it failed; `--run-once` exits non-zero then. */
 export function cycleFailed(report: CycleReport): boolean {
   return report.counts.failed > 0;

@@ -56,6 +56,8 @@ export const historyEntrySchema = z.object({
   trigger: text.optional(),
   /** The container refit itself runs in: a self-update. */
   self: z.boolean().optional(),
+  /** A rollback someone asked for (`refit rollback`, the status page), not one after a failure. */
+  requested: z.literal(true).optional(),
 });
 
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;

@@ -52,6 +52,7 @@ export function fieldsOfReport(
     durationMs:
       container.durationMs === undefined ? undefined : Math.max(0, Math.round(container.durationMs)),
     self: container.self === true ? true : undefined,
+    requested: container.requested,
   };
   return {
     container: container.name,

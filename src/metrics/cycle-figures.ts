@@ -1,5 +1,10 @@
 import { isStale } from '../domain/digests.js';
-import { cycleFailed, type ContainerReport, type CycleReport } from '../domain/report.js';
+import {
+  cycleFailed,
+  rolledBackOnFailure,
+  type ContainerReport,
+  type CycleReport,
+} from '../domain/report.js';
 
 /** Whether one container has a newer image waiting, as far as the last cycle could tell. */
 export interface UpdateAvailability {
@@ -43,8 +48,7 @@ export function cycleFigures(report: CycleReport): CycleFigures {
   return {
     scanned: containers.length - counts.skipped,
     updated: counts.updated,
-    // A rollback someone asked for is not an update that failed.
-    rolledBack: containers.filter((c) => c.status === 'rolled-back' && c.requested !== true).length,
+    rolledBack: containers.filter(rolledBackOnFailure).length,
     updateFailures: containers.filter(failedWhileUpdating).length,
     // A rolled-back container is an update that did not happen, which Watchtower calls failed.
     failed: counts.failed + counts['rolled-back'],

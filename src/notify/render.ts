@@ -1,4 +1,4 @@
-import type { CycleReport } from '../domain/report.js';
+import { rolledBackOnFailure, type CycleReport } from '../domain/report.js';
 import { GoTemplateError } from './go-template/parse.js';
 import { compileGoTemplate, isGoTemplate } from './go-template/render-go.js';
 import type { WatchtowerDataOptions } from './go-template/watchtower-data.js';
@@ -67,8 +67,7 @@ export function reportTitle(report: CycleReport, hostname: string): string {
 /** Something broke (error), something waits for a human (warning), or all went well (info). */
 export function reportSeverity(report: CycleReport): NotificationSeverity {
   // A rollback someone asked for is what they wanted, not something that broke.
-  const brokeBack = report.containers.some((c) => c.status === 'rolled-back' && c.requested !== true);
-  if (report.counts.failed > 0 || brokeBack) return 'error';
+  if (report.counts.failed > 0 || report.containers.some(rolledBackOnFailure)) return 'error';
   if (report.counts.stale > 0 || report.counts.pending > 0 || report.containers.some(refusedImage)) {
     return 'warning';
   }

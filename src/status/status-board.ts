@@ -1,5 +1,5 @@
 import type { CycleEvent, CycleEventSource } from '../domain/cycle-events.js';
-import type { ContainerReport, CycleReport } from '../domain/report.js';
+import { isSetback, type ContainerReport, type CycleReport } from '../domain/report.js';
 import type { HistoryEntry } from '../history/history-entry.js';
 import {
   LOCAL_HOST,
@@ -25,7 +25,6 @@ interface Seed {
 
 /** Statuses that are a change in themselves, even the first time refit sees the container. */
 const CHANGES = new Set(['updated', 'rolled-back', 'failed', 'pending']);
-const FAILURES = new Set(['failed', 'rolled-back']);
 
 /**
  * The reducer behind the status page: it folds cycle events (and reports, for callers that only
@@ -77,7 +76,9 @@ export class StatusBoard implements StatusSource {
       const seed = this.seeds.get(key) ?? {};
       const failure =
         seed.failure ??
-        (FAILURES.has(entry.kind) ? { at: entry.time, status: entry.kind, reason: entry.reason } : undefined);
+        (isSetback({ status: entry.kind, requested: entry.requested })
+          ? { at: entry.time, status: entry.kind, reason: entry.reason }
+          : undefined);
       this.seeds.set(key, {
         changedAt: seed.changedAt ?? entry.time,
         ...(failure === undefined ? {} : { failure }),
@@ -181,10 +182,9 @@ export class StatusBoard implements StatusSource {
     let lastChangedAt: string | undefined;
     if (previous === undefined) lastChangedAt = CHANGES.has(report.status) ? at : seed?.changedAt;
     else lastChangedAt = sameState(previous, report) ? previous.lastChangedAt : at;
-    const lastFailure =
-      FAILURES.has(report.status) && report.requested !== true
-        ? { at, status: report.status, reason: report.reason }
-        : (previous?.lastFailure ?? seed?.failure);
+    const lastFailure = isSetback(report)
+      ? { at, status: report.status, reason: report.reason }
+      : (previous?.lastFailure ?? seed?.failure);
     const optional = {
       currentDigest: report.localDigests?.[0],
       availableDigest: report.remoteDigest,

@@ -68,6 +68,20 @@ describe('historyEntriesFromReport', () => {
     expect(Object.values(entries[0] ?? {})).not.toContain(undefined);
   });
 
+  it('marks a rollback someone asked for, so that it is not read back as a failure', () => {
+    const [asked, failed] = historyEntriesFromReport(
+      report([
+        container('web', 'rolled-back', { requested: true }),
+        container('db', 'rolled-back', { reason: 'db did not start' }),
+      ]),
+      () => undefined,
+      'cli',
+    );
+    expect(asked).toMatchObject({ kind: 'rolled-back', container: 'web', requested: true });
+    expect(failed).toMatchObject({ kind: 'rolled-back', container: 'db' });
+    expect(failed).not.toHaveProperty('requested');
+  });
+
   it('records a failure, skip or pending update once while it stays the same', async () => {
     const store = new MemoryHistoryStore();
     const cycle = [

@@ -144,6 +144,24 @@ describe('StatusBoard', () => {
     });
   });
 
+  it('does not take a rollback someone asked for from the history as the last failure', () => {
+    const board = new StatusBoard();
+    const at = (minute: number) => ({
+      time: t(minute),
+      container: 'web',
+      image: 'registry.example.com/web:1',
+    });
+    board.seedFromHistory([
+      historyEntry({ ...at(30), kind: 'rolled-back', reason: 'rolled back on request', requested: true }),
+      historyEntry({ ...at(20), kind: 'failed', reason: 'pull refused' }),
+    ]);
+    board.recordReport(cycle(40, [container('web', 'fresh')]));
+    expect(board.snapshot().containers[0]).toMatchObject({
+      lastChangedAt: t(30),
+      lastFailure: { at: t(20), status: 'failed', reason: 'pull refused' },
+    });
+  });
+
   it('shows statuses a newer engine adds, such as pending, with their fields', () => {
     const board = new StatusBoard();
     board.recordReport(
