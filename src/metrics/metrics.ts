@@ -3,7 +3,7 @@ import type { CycleReport } from '../domain/report.js';
 import type { RateLimitEvent } from '../registry/rate-limit.js';
 import type { RegistryRequestEvent } from '../registry/registry-http.js';
 import type { SignatureVerdictKind } from '../trust/cosign-verifier.js';
-import { cycleFigures } from './cycle-figures.js';
+import { cycleFigures, type CycleFigures } from './cycle-figures.js';
 
 /** What the rest of refit tells the metrics; each call maps to a few metric updates. */
 export interface RefitMetrics {
@@ -155,6 +155,23 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
   for (const result of UPDATE_RESULTS) containerUpdates.inc({ result }, 0);
   for (const result of Object.values(SIGNATURE_RESULTS)) signatureVerifications.inc({ result }, 0);
 
+  /** The update-available series of the containers the figures know about. */
+  const setAvailability = (figures: CycleFigures): void => {
+    for (const { container, image, host, available } of figures.availability) {
+      updateAvailable.set(
+        host === undefined ? { container, image } : { container, image, host },
+        available ? 1 : 0,
+      );
+    }
+  };
+  /** The outcome counters, for a full cycle and a limited run alike. */
+  const countOutcomes = (figures: CycleFigures): void => {
+    containerUpdates.inc({ result: 'updated' }, figures.updated);
+    containerUpdates.inc({ result: 'rolled-back' }, figures.rolledBack);
+    containerUpdates.inc({ result: 'failed' }, figures.updateFailures);
+    rollbacks.inc(figures.rolledBack);
+  };
+
   return {
     observeCycle(report) {
       const figures = cycleFigures(report);
@@ -166,35 +183,19 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       // Rebuilt from scratch, so containers gone from the report lose their series. Nothing
       // awaits in between, so no scrape sees the gauge half-filled.
       updateAvailable.reset();
-      for (const { container, image, host, available } of figures.availability) {
-        updateAvailable.set(
-          host === undefined ? { container, image } : { container, image, host },
-          available ? 1 : 0,
-        );
-      }
+      setAvailability(figures);
       for (const { name, reachable } of report.hosts ?? [])
         hostReachable.set({ host: name }, reachable ? 1 : 0);
 
       cycleDuration.observe(Math.max(0, report.durationMs) / 1000);
-      containerUpdates.inc({ result: 'updated' }, figures.updated);
-      containerUpdates.inc({ result: 'rolled-back' }, figures.rolledBack);
-      containerUpdates.inc({ result: 'failed' }, figures.updateFailures);
-      rollbacks.inc(figures.rolledBack);
+      countOutcomes(figures);
       if (figures.successful) lastSuccess.set(finishedAtSeconds(report, now));
     },
 
     observeLimitedRun(report) {
       const figures = cycleFigures(report);
-      for (const { container, image, host, available } of figures.availability) {
-        updateAvailable.set(
-          host === undefined ? { container, image } : { container, image, host },
-          available ? 1 : 0,
-        );
-      }
-      containerUpdates.inc({ result: 'updated' }, figures.updated);
-      containerUpdates.inc({ result: 'rolled-back' }, figures.rolledBack);
-      containerUpdates.inc({ result: 'failed' }, figures.updateFailures);
-      rollbacks.inc(figures.rolledBack);
+      setAvailability(figures);
+      countOutcomes(figures);
     },
 
     scanSkipped() {
