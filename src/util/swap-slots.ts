@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Semaphore } from './limiter.js';
 
 interface Holding {
   held: boolean;
@@ -14,26 +15,24 @@ interface Holding {
  * extra parameter.
  */
 export class SwapSlots {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
+  private readonly slots: Semaphore;
   private readonly holding = new AsyncLocalStorage<Holding>();
 
   /** `size` slots; `freeWhileWaiting: false` keeps a slot through the waits (one swap at a time, verified before the next). */
   constructor(
-    private readonly size: number,
+    size: number,
     private readonly freeWhileWaiting: boolean,
   ) {
-    if (!Number.isInteger(size) || size < 1)
-      throw new RangeError(`slots must be a positive integer, got ${size}`);
+    this.slots = new Semaphore(size);
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    await this.acquire();
+    await this.slots.acquire();
     const holding: Holding = { held: true };
     try {
       return await this.holding.run(holding, task);
     } finally {
-      if (holding.held) this.release();
+      if (holding.held) this.slots.release();
     }
   }
 
@@ -42,22 +41,12 @@ export class SwapSlots {
     const holding = this.holding.getStore();
     if (!this.freeWhileWaiting || holding === undefined || !holding.held) return wait();
     holding.held = false;
-    this.release();
+    this.slots.release();
     try {
       return await wait();
     } finally {
-      await this.acquire();
+      await this.slots.acquire();
       holding.held = true;
     }
-  }
-
-  private async acquire(): Promise<void> {
-    if (this.active >= this.size) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.active += 1;
-  }
-
-  private release(): void {
-    this.active -= 1;
-    this.queue.shift()?.();
   }
 }
