@@ -123,20 +123,23 @@ describe('checkContainers', () => {
   });
 });
 
+/** A container `name` on its own image, whose registry digest is the one it runs. */
+function addFresh(docker: FakeDockerClient, registry: FakeRegistryClient, name: string): void {
+  docker.addImage({
+    id: imageIdOf(name),
+    repoDigests: [`127.0.0.1:5000/${name}@${digestOf(name)}`],
+    repoTags: [],
+  });
+  docker.addContainer({ name, imageReference: `127.0.0.1:5000/${name}`, imageId: imageIdOf(name) });
+  registry.serve(`127.0.0.1:5000/${name}:latest`, digestOf(name));
+}
+
 describe('checkContainers concurrency', () => {
   it('asks the registry about images already read while slow image inspects are still running', async () => {
     const docker = new FakeDockerClient();
     const registry = new FakeRegistryClient();
     const names = ['a', 'b', 'c', 'd'];
-    for (const name of names) {
-      docker.addImage({
-        id: imageIdOf(name),
-        repoDigests: [`127.0.0.1:5000/${name}@${digestOf(name)}`],
-        repoTags: [],
-      });
-      docker.addContainer({ name, imageReference: `127.0.0.1:5000/${name}`, imageId: imageIdOf(name) });
-      registry.serve(`127.0.0.1:5000/${name}:latest`, digestOf(name));
-    }
+    for (const name of names) addFresh(docker, registry, name);
     // The engine answers for a and b at once, and for c and d only when the test says so.
     let releaseSlow: () => void = () => undefined;
     const slow = new Promise<void>((resolve) => {
@@ -166,16 +169,7 @@ describe('checkContainers concurrency', () => {
     const registry = new FakeRegistryClient();
     const engines = ['nas', 'web'].map((host) => {
       const docker = new FakeDockerClient();
-      for (const n of [1, 2, 3, 4]) {
-        const name = `${host}-${n}`;
-        docker.addImage({
-          id: imageIdOf(name),
-          repoDigests: [`127.0.0.1:5000/${name}@${digestOf(name)}`],
-          repoTags: [],
-        });
-        docker.addContainer({ name, imageReference: `127.0.0.1:5000/${name}`, imageId: imageIdOf(name) });
-        registry.serve(`127.0.0.1:5000/${name}:latest`, digestOf(name));
-      }
+      for (const n of [1, 2, 3, 4]) addFresh(docker, registry, `${host}-${n}`);
       return { host, docker };
     });
     // Every inspect hangs until the test lets go; it counts how many each engine has in flight.
