@@ -53,6 +53,16 @@ const isRefit = (entry: AccessLogEntry): boolean => entry.userAgent.startsWith('
 const createdFrom = (name: string): Promise<string> =>
   docker(['container', 'inspect', '--format', '{{.Config.Image}}', name], { bed });
 
+/**
+ * The container `name` still names `origin` as its image (what the user wrote) and runs the image
+ * refit pulled as `pulled` (a digest reference at the origin or a mirror).
+ */
+async function expectRunsPulled(name: string, origin: string, pulled: string): Promise<void> {
+  const after = await inspectContainer(name);
+  expect(await createdFrom(name)).toBe(origin);
+  expect(after.Image).toBe(await docker(['image', 'inspect', '--format', '{{.Id}}', pulled], { bed }));
+}
+
 /** Builds and pushes a new image under `reference`, forgets it locally; resolves to its digest. */
 async function publish(reference: string): Promise<string> {
   await buildTestImage(reference, { bed });
@@ -123,15 +133,7 @@ describe('registry mirrors (REFIT_REGISTRY_MIRRORS)', () => {
     const { report, run } = await runNamedUpdateCycle(bed, [name], [], env);
 
     expect(report.containers, run.stderr.slice(-2000)).toMatchObject([{ name, status: 'updated' }]);
-    const after = await inspectContainer(name);
-    expect(await createdFrom(name)).toBe(origin);
-    const pulled = await docker(
-      ['image', 'inspect', '--format', '{{.Id}}', `${mirror}/${repository}@${digest}`],
-      {
-        bed,
-      },
-    );
-    expect(after.Image).toBe(pulled);
+    await expectRunsPulled(name, origin, `${mirror}/${repository}@${digest}`);
     expect(await settledLog(originLog, open, repository, marks.origin)).toEqual([]);
     const atMirror = await settledLog(mirrorLog, mirror, repository, marks.mirror);
     expect(atMirror.some((entry) => isRefit(entry) && entry.method === 'HEAD')).toBe(true);
@@ -167,15 +169,7 @@ describe('registry mirrors (REFIT_REGISTRY_MIRRORS)', () => {
     const atOrigin = await settledLog(log, open, repository, mark);
     expect(atOrigin.some((entry) => isRefit(entry) && entry.method === 'HEAD')).toBe(true);
     expect(atOrigin.some((entry) => !isRefit(entry) && entry.method === 'GET')).toBe(true);
-    const after = await inspectContainer(name);
-    expect(await createdFrom(name)).toBe(origin);
-    const pulled = await docker(
-      ['image', 'inspect', '--format', '{{.Id}}', `${open}/${repository}@${digest}`],
-      {
-        bed,
-      },
-    );
-    expect(after.Image).toBe(pulled);
+    await expectRunsPulled(name, origin, `${open}/${repository}@${digest}`);
   }, 180_000);
 
   it('fall back to the origin, by digest, when the mirror answers the check but cannot serve the pull', async () => {
@@ -201,15 +195,7 @@ describe('registry mirrors (REFIT_REGISTRY_MIRRORS)', () => {
     expect(report.containers, run.stderr.slice(-2000)).toMatchObject([{ name, status: 'updated' }]);
     // The engine tried the mirror for the digest and was refused.
     expect(halfway.requests.some((request) => request.answered === 503)).toBe(true);
-    const after = await inspectContainer(name);
-    expect(await createdFrom(name)).toBe(origin);
-    const pulled = await docker(
-      ['image', 'inspect', '--format', '{{.Id}}', `${open}/${repository}@${digest}`],
-      {
-        bed,
-      },
-    );
-    expect(after.Image).toBe(pulled);
+    await expectRunsPulled(name, origin, `${open}/${repository}@${digest}`);
     expect(run.stderr).toContain('pull failed; trying the next source');
   }, 180_000);
 });
