@@ -16,6 +16,7 @@ import { chooseTag } from '../../policy/follow-tags.js';
 import { rateLimitReserveReason } from '../../registry/registry-error.js';
 import type { ManifestDigest, RegistryClient } from '../../registry/registry-client.js';
 import { createLimiter, shareByKey, type Limiter } from '../../util/limiter.js';
+import { settle, type Settled } from '../../util/settle.js';
 import type { Subject } from '../subject.js';
 import type { Candidate } from './select.js';
 
@@ -53,16 +54,6 @@ type TargetChoice =
   | { readonly kind: 'target'; readonly target: ImageReference; readonly extra: Partial<ContainerReport> }
   | { readonly kind: 'done'; readonly status: 'skipped' | 'failed'; readonly reason: string };
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-async function settle<T>(promise: Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await promise };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
 function baseReport(
   candidate: Candidate,
 ): Pick<ContainerReport, 'id' | 'name' | 'image' | 'monitorOnly' | 'self'> {
@@ -92,7 +83,7 @@ function referenceOf(candidate: Candidate): { reference: ImageReference } | { sk
 function compare(
   base: Omit<ContainerReport, 'status' | 'reason'>,
   target: ImageReference,
-  remote: Outcome<ManifestDigest>,
+  remote: Settled<ManifestDigest>,
 ): ContainerReport {
   const localDigests = base.localDigests ?? [];
   if (!remote.ok) {

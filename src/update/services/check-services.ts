@@ -6,6 +6,7 @@ import type { Logger } from '../../logging/logger.js';
 import { rateLimitReserveReason } from '../../registry/registry-error.js';
 import type { ManifestDigest, RegistryClient } from '../../registry/registry-client.js';
 import { createLimiter, shareByKey } from '../../util/limiter.js';
+import { settle, type Settled } from '../../util/settle.js';
 import type { ServiceCandidate } from './select-services.js';
 import { specDigest, type ServiceSubject } from './service-subject.js';
 
@@ -27,7 +28,7 @@ export interface ServiceCheckDependencies {
   readonly signal?: AbortSignal;
 }
 
-export type DigestOutcome = { ok: true; value: ManifestDigest } | { ok: false; error: unknown };
+export type DigestOutcome = Settled<ManifestDigest>;
 
 type BaseReport = Pick<ContainerReport, 'id' | 'name' | 'image' | 'monitorOnly' | 'self' | 'localDigests'>;
 
@@ -114,16 +115,6 @@ export function judgeService(candidate: ServiceCandidate, remote: DigestOutcome)
     status: 'stale',
     reason: `service image ${ref} now points to ${shortDigest(remoteDigest)} (the service runs ${shortDigest(subject.pinnedDigest)})`,
   };
-}
-
-async function settle<T>(
-  promise: Promise<T>,
-): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  try {
-    return { ok: true, value: await promise };
-  } catch (error) {
-    return { ok: false, error };
-  }
 }
 
 /**
